@@ -1,0 +1,95 @@
+"""The command line: one thin layer over the library.
+
+Each command lives in its own module and registers itself on `main`. Errors from the
+library become one-line messages and documented exit codes here, and only here:
+
+    0  the work finished (findings or not)
+    1  findings at or above --fail-level (hunt), a gate failed (validate, lint)
+    2  bad usage: unknown option, missing path, bad value
+    3  nothing could be done: every input or every rule was unusable
+    4  an internal error (a bug: rerun with --debug and report the traceback)
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from typing import Any
+
+import click
+
+from rathunt import __version__
+from rathunt.errors import RathuntError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_NOTHING = 3
+EXIT_INTERNAL = 4
+
+# Modules under rathunt.cli that each define a click command or group named `command`.
+COMMAND_MODULES = ("hunt", "rules", "simulate", "validate", "baseline", "network")
+
+log = logging.getLogger("rathunt")
+
+
+def _setup_logging(debug: bool, quiet: bool) -> None:
+    from rich.console import Console
+    from rich.logging import RichHandler
+
+    level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
+    handler = RichHandler(console=Console(stderr=True), show_path=debug, markup=False,
+                          rich_tracebacks=debug)
+    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
+
+
+class _Group(click.Group):
+    """Turns library errors into one line and an exit code; tracebacks only with --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RathuntError as err:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"rathunt: error: {err}", err=True)
+            sys.exit(EXIT_NOTHING)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("rathunt: interrupted", err=True)
+            sys.exit(130)
+        except Exception as err:  # a bug: say so plainly, keep the traceback for --debug
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"rathunt: internal error: {type(err).__name__}: {err} "
+                       "(rerun with --debug for the traceback)", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rathunt")
+@click.option("--debug", is_flag=True, help="Log per-rule detail and show tracebacks.")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool, quiet: bool) -> None:
+    """Hunt remote-access trojans in Windows telemetry with Sigma rules."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    ctx.obj["quiet"] = quiet
+    _setup_logging(debug, quiet)
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"rathunt.cli.{name}")
+        except ModuleNotFoundError as err:
+            if err.name == f"rathunt.cli.{name}":
+                continue
+            raise
+        main.add_command(module.command)
+
+
+_register()
