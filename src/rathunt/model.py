@@ -135,3 +135,41 @@ class Finding:
     pack: str | None = None
     count: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Incident:
+    """Findings on one host that belong together, in kill-chain order, with a confidence.
+
+    Confidence means, to an analyst: low, a lone signal worth a glance; medium, several
+    signals that fit an intrusion; high, an intrusion told by several stages in order.
+    `explanation` says in words why the score is what it is.
+    """
+
+    id: str
+    computer: str
+    confidence: str  # "low" | "medium" | "high"
+    score: float
+    stages: list[tuple[str, list[Finding]]]
+    first: datetime | None
+    last: datetime | None
+    rules: list[str]
+    techniques: list[Technique]
+    explanation: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RunCounts:
+    """Every count of a run a user might doubt: what was read, skipped, loaded, rejected."""
+
+    files: int = 0
+    files_failed: int = 0
+    records_read: int = 0
+    records_skipped: int = 0
+    duplicates: int = 0
+    rules_loaded: int = 0
+    rules_full: int = 0
+    rules_degraded: int = 0
+    rules_rejected: int = 0
+    rule_files_failed: int = 0
+    problems: list[str] = field(default_factory=list)
