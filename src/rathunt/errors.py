@@ -19,8 +19,14 @@ from __future__ import annotations
 class RathuntError(Exception):
     """Root of every error rathunt raises on purpose."""
 
-    def __init__(self, message: str, *, path: str | None = None, where: str | None = None,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        where: str | None = None,
+        hint: str | None = None,
+    ) -> None:
         self.message = message
         self.path = path
         self.where = where
@@ -50,8 +56,15 @@ class UnknownFormatError(InputError):
 class RuleError(RathuntError):
     """A rule that could not be loaded or compiled."""
 
-    def __init__(self, message: str, *, path: str | None = None, where: str | None = None,
-                 hint: str | None = None, rule_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        where: str | None = None,
+        hint: str | None = None,
+        rule_id: str | None = None,
+    ) -> None:
         self.rule_id = rule_id
         if rule_id and not where:
             where = f"rule {rule_id}"

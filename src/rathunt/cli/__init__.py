@@ -39,8 +39,9 @@ def _setup_logging(debug: bool, quiet: bool) -> None:
     from rich.logging import RichHandler
 
     level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
-    handler = RichHandler(console=Console(stderr=True), show_path=debug, markup=False,
-                          rich_tracebacks=debug)
+    handler = RichHandler(
+        console=Console(stderr=True), show_path=debug, markup=False, rich_tracebacks=debug
+    )
     logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
 
 
@@ -63,8 +64,11 @@ class _Group(click.Group):
         except Exception as err:  # a bug: say so plainly, keep the traceback for --debug
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"rathunt: internal error: {type(err).__name__}: {err} "
-                       "(rerun with --debug for the traceback)", err=True)
+            click.echo(
+                f"rathunt: internal error: {type(err).__name__}: {err} "
+                "(rerun with --debug for the traceback)",
+                err=True,
+            )
             sys.exit(EXIT_INTERNAL)
 
 

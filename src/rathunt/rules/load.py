@@ -28,12 +28,18 @@ log = logging.getLogger(__name__)
 PACKS_DIR = Path(__file__).resolve().parent.parent / "packs"
 RULE_SUFFIXES = (".yml", ".yaml")
 # Folders that hold test data, not rules, in SigmaHQ and in rathunt's packs.
-SKIPPED_DIRS = frozenset({"tests", "regression_data", "deprecated", "unsupported", ".git",
-                          "__pycache__"})
+SKIPPED_DIRS = frozenset(
+    {"tests", "regression_data", "deprecated", "unsupported", ".git", "__pycache__"}
+)
 # The rule folders of a SigmaHQ checkout; `rules-placeholder` needs placeholder values and
 # `deprecated` is retired content, so neither loads unless named directly.
-SIGMAHQ_RULE_DIRS = ("rules", "rules-emerging-threats", "rules-threat-hunting",
-                     "rules-compliance", "rules-dfir")
+SIGMAHQ_RULE_DIRS = (
+    "rules",
+    "rules-emerging-threats",
+    "rules-threat-hunting",
+    "rules-compliance",
+    "rules-dfir",
+)
 
 
 @dataclass(slots=True)
@@ -59,16 +65,20 @@ class RuleSet:
 
 def available_packs() -> list[str]:
     """Names of the rule packs that ship with rathunt."""
-    return sorted(p.name for p in PACKS_DIR.iterdir()
-                  if p.is_dir() and not p.name.startswith(("_", ".")) and any(_rule_files(p)))
+    return sorted(
+        p.name
+        for p in PACKS_DIR.iterdir()
+        if p.is_dir() and not p.name.startswith(("_", ".")) and any(_rule_files(p))
+    )
 
 
 def load_pack(name: str) -> RuleSet:
     """Load a bundled pack by name (`seed`, `njrat`)."""
     path = PACKS_DIR / name
     if not path.is_dir():
-        raise ConfigError(f"no rule pack named {name!r}",
-                          hint=f"available packs: {', '.join(available_packs())}")
+        raise ConfigError(
+            f"no rule pack named {name!r}", hint=f"available packs: {', '.join(available_packs())}"
+        )
     return load_rules([path], pack=name)
 
 
@@ -97,8 +107,13 @@ def load_rules(paths: Sequence[str | Path], *, pack: str | None = None) -> RuleS
             _link_correlation(rule, item, collection)
         ruleset.rules.append(rule)
 
-    log.info("loaded %d rules from %d files (%d files failed, %d filters applied)",
-             len(ruleset.rules), ruleset.files, ruleset.files_failed, ruleset.filters)
+    log.info(
+        "loaded %d rules from %d files (%d files failed, %d filters applied)",
+        len(ruleset.rules),
+        ruleset.files,
+        ruleset.files_failed,
+        ruleset.filters,
+    )
     return ruleset
 
 
@@ -122,13 +137,17 @@ def _expand(paths: Sequence[str | Path], ruleset: RuleSet) -> Iterable[Path]:
             for directory in subdirs if (path / "rules").is_dir() and subdirs else [path]:
                 yield from _rule_files(directory)
         else:
-            ruleset.problems.append(RuleError("no such file or directory", path=str(path),
-                                              hint="check the --rules path"))
+            ruleset.problems.append(
+                RuleError(
+                    "no such file or directory", path=str(path), hint="check the --rules path"
+                )
+            )
             ruleset.files_failed += 1
 
 
-def _load_file(path: Path, ruleset: RuleSet) -> list[SigmaRule | SigmaCorrelationRule
-                                                      | SigmaFilter] | None:
+def _load_file(
+    path: Path, ruleset: RuleSet
+) -> list[SigmaRule | SigmaCorrelationRule | SigmaFilter] | None:
     """Parse one file; rules with errors are reported and left out, the rest are kept."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -141,22 +160,32 @@ def _load_file(path: Path, ruleset: RuleSet) -> list[SigmaRule | SigmaCorrelatio
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
         problem = getattr(err, "problem", None) or str(err)
-        ruleset.problems.append(RuleError(f"invalid YAML: {problem}", path=str(path),
-                                          where=where, hint="fix the YAML syntax"))
+        ruleset.problems.append(
+            RuleError(
+                f"invalid YAML: {problem}", path=str(path), where=where, hint="fix the YAML syntax"
+            )
+        )
         return None
     documents = [doc for doc in documents if doc is not None]
     bad = [i for i, doc in enumerate(documents, 1) if not isinstance(doc, dict)]
     if bad or not documents:
-        ruleset.problems.append(RuleError(
-            "not a Sigma rule: expected a YAML mapping" + (f" (document {bad[0]})" if bad
-                                                           else ", found an empty file"),
-            path=str(path)))
+        ruleset.problems.append(
+            RuleError(
+                "not a Sigma rule: expected a YAML mapping"
+                + (f" (document {bad[0]})" if bad else ", found an empty file"),
+                path=str(path),
+            )
+        )
         return None
 
     try:
         collection = SigmaCollection.from_dicts(
-            documents, collect_errors=True, source=SigmaRuleLocation(path),
-            collect_filters=True, resolve_references=False)
+            documents,
+            collect_errors=True,
+            source=SigmaRuleLocation(path),
+            collect_filters=True,
+            resolve_references=False,
+        )
     except SigmaError as err:
         ruleset.problems.append(_rule_error(err, path, None, text))
         return None
@@ -181,9 +210,16 @@ def _rule_error(error: SigmaError, path: Path, item: object, text: str) -> RuleE
     if rule_id:
         line = _line_of(text, rule_id)
         where = f"line {line}, rule {rule_id}" if line else f"rule {rule_id}"
-    message = str(getattr(error, "args", [error])[0]) if getattr(error, "args", None) else str(error)
-    return RuleError(message, path=str(path), where=where, rule_id=rule_id,
-                     hint="fix or remove the rule; the rest of the set still loads")
+    message = (
+        str(getattr(error, "args", [error])[0]) if getattr(error, "args", None) else str(error)
+    )
+    return RuleError(
+        message,
+        path=str(path),
+        where=where,
+        rule_id=rule_id,
+        hint="fix or remove the rule; the rest of the set still loads",
+    )
 
 
 def _line_of(text: str, needle: str) -> int | None:
@@ -193,20 +229,26 @@ def _line_of(text: str, needle: str) -> int | None:
     return None
 
 
-def _apply_filters(rule: SigmaRule, filters: list[SigmaFilter], path: Path,
-                   ruleset: RuleSet) -> SigmaRule:
+def _apply_filters(
+    rule: SigmaRule, filters: list[SigmaFilter], path: Path, ruleset: RuleSet
+) -> SigmaRule:
     for sigma_filter in filters:
         try:
             rule = sigma_filter.apply_on_rule(rule)
         except SigmaError as err:
-            ruleset.problems.append(RuleError(
-                f"filter {sigma_filter.title!r} could not be applied: {err}", path=str(path),
-                rule_id=str(rule.id) if rule.id else None))
+            ruleset.problems.append(
+                RuleError(
+                    f"filter {sigma_filter.title!r} could not be applied: {err}",
+                    path=str(path),
+                    rule_id=str(rule.id) if rule.id else None,
+                )
+            )
     return rule
 
 
-def _link_correlation(rule: Rule, correlation: SigmaCorrelationRule,
-                      collection: SigmaCollection) -> None:
+def _link_correlation(
+    rule: Rule, correlation: SigmaCorrelationRule, collection: SigmaCollection
+) -> None:
     """Resolve a correlation's base-rule references; an unknown reference rejects it."""
     try:
         correlation.resolve_rule_references(collection)
