@@ -1,0 +1,172 @@
+"""The engine: compile rules once, then match batches of events against all of them.
+
+Events are grouped by log source, so each event meets only the rules written for it. Per log
+source a prefilter finds, in one multi-pattern pass per field, the rules an event could match;
+only those evaluate their full condition. `match_reference` skips the prefilter and evaluates
+every applicable rule on every event: it is the oracle the fast path is tested against.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from sigma.exceptions import SigmaError
+from sigma.rule import SigmaRule
+
+from rathunt.engine.compile import compile_rule
+from rathunt.engine.nodes import Node
+from rathunt.engine.prefilter import Prefilter, build_prefilter
+from rathunt.errors import RathuntError
+from rathunt.model import Event, FieldValue, LogSource
+from rathunt.rules.rule import Rule
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A rule that matched an event; `matched` holds the rule's fields the event carries."""
+
+    rule: Rule
+    event: Event
+    matched: dict[str, FieldValue]
+
+
+@dataclass(slots=True)
+class EngineStats:
+    """Counts a user might doubt: how many rules run fully, approximated, or not at all."""
+
+    rules: int = 0
+    full: int = 0
+    degraded: int = 0
+    rejected: int = 0
+    correlations: int = 0
+    unfiltered: int = 0  # rules the prefilter cannot narrow: evaluated on every event
+
+
+@dataclass(slots=True)
+class _Compiled:
+    rule: Rule
+    tree: Node
+    fields: tuple[str, ...]
+    product: str | None
+    service: str | None
+    category: str | None
+
+
+class Engine:
+    """Compiled Sigma rules, ready to match batches of events."""
+
+    def __init__(
+        self, rules: Iterable[Rule], placeholders: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        self.placeholders = dict(placeholders or {})
+        self.stats = EngineStats()
+        self._rules: list[_Compiled] = []
+        self._by_source: dict[LogSource, tuple[list[_Compiled], Prefilter]] = {}
+        for rule in rules:
+            self._add(rule)
+        log.info(
+            "compiled %d rules: %d full, %d degraded, %d rejected; %d correlations left to "
+            "correlate",
+            self.stats.rules,
+            self.stats.full,
+            self.stats.degraded,
+            self.stats.rejected,
+            self.stats.correlations,
+        )
+
+    def _add(self, rule: Rule) -> None:
+        self.stats.rules += 1
+        if rule.is_correlation:
+            self.stats.correlations += 1
+            return
+        compiled = self._compile(rule)
+        status = rule.support.status
+        setattr(self.stats, status, getattr(self.stats, status) + 1)
+        if compiled is not None:
+            self._rules.append(compiled)
+            if compiled.tree.necessary() is None:
+                self.stats.unfiltered += 1
+
+    def _compile(self, rule: Rule) -> _Compiled | None:
+        sigma = rule.sigma
+        assert isinstance(sigma, SigmaRule)
+        try:
+            result = compile_rule(sigma, self.placeholders)
+        except (RathuntError, SigmaError, re.error, ValueError, TypeError) as error:
+            reason = getattr(error, "feature", None) or str(error)
+            rule.support.reject(str(reason))
+            log.debug("rule %s (%s) rejected: %s", rule.id, rule.path, reason)
+            return None
+        for feature in result.degraded:
+            rule.support.degrade(feature)
+        fields = tuple(dict.fromkeys(result.tree.field_names()))
+        source = sigma.logsource
+        return _Compiled(
+            rule,
+            result.tree,
+            fields,
+            _lower(source.product),
+            _lower(source.service),
+            _lower(source.category),
+        )
+
+    def match(self, batch: Sequence[Event]) -> Iterator[Match]:
+        """Every (rule, event) match in the batch, events in order."""
+        for event in batch:
+            rules, prefilter = self._source(event.logsource)
+            if not rules:
+                continue
+            fields = event.fields
+            mask = prefilter.candidates(fields)
+            while mask:
+                low = mask & -mask
+                mask ^= low
+                compiled = rules[low.bit_length() - 1]
+                if compiled.tree.evaluate(fields):
+                    yield _match(compiled, event)
+
+    def match_reference(self, batch: Sequence[Event]) -> Iterator[Match]:
+        """The same matches, by evaluating every applicable rule on every event (slow)."""
+        for event in batch:
+            for compiled in self._rules:
+                if _applies(compiled, event.logsource) and compiled.tree.evaluate(event.fields):
+                    yield _match(compiled, event)
+
+    def rules_for(self, logsource: LogSource) -> list[Rule]:
+        """The compiled rules that apply to events of this log source."""
+        return [compiled.rule for compiled in self._source(logsource)[0]]
+
+    def _source(self, logsource: LogSource) -> tuple[list[_Compiled], Prefilter]:
+        cached = self._by_source.get(logsource)
+        if cached is None:
+            rules = [compiled for compiled in self._rules if _applies(compiled, logsource)]
+            prefilter = build_prefilter([compiled.tree.necessary() for compiled in rules])
+            cached = self._by_source[logsource] = (rules, prefilter)
+            log.debug("log source %s: %d rules", logsource, len(rules))
+        return cached
+
+
+def _match(compiled: _Compiled, event: Event) -> Match:
+    fields = event.fields
+    matched = {name: fields[name] for name in compiled.fields if name in fields}
+    return Match(compiled.rule, event, matched)
+
+
+def _applies(compiled: _Compiled, logsource: LogSource) -> bool:
+    """Each log source attribute the rule gives must match the event's."""
+    if compiled.product is not None and compiled.product != _lower(logsource.product):
+        return False
+    if compiled.service is not None and compiled.service != _lower(logsource.service):
+        return False
+    if compiled.category is not None:
+        return compiled.category in (category.lower() for category in logsource.categories)
+    return True
+
+
+def _lower(text: str | None) -> str | None:
+    return text.lower() if text else None

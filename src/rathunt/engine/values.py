@@ -1,0 +1,303 @@
+"""Value tests: one compiled Sigma value, asked whether one event value matches it.
+
+Every test takes the raw event value (never a list: the caller iterates lists) and the event's
+fields (for field references). String comparisons are case-insensitive unless the rule says
+`cased`; both sides are case-folded once. Each test also states its prefilter needles: text
+that must occur in the case-folded value for the test to match, or None when it cannot say.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import re2
+
+from rathunt.model import FieldValue
+
+# Python `re` fallback for patterns the linear-time engine refuses: it only ever sees this many
+# characters of a value, which bounds the backtracking work.
+FALLBACK_REGEX_LIMIT = 4096
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+_RE2_OPTIONS.dot_nl = False
+
+
+def as_text(value: FieldValue) -> str | None:
+    """The text form Sigma compares strings against; None for values that have none."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if value is None or isinstance(value, dict | list | tuple):
+        return None
+    return str(value)
+
+
+def as_number(value: FieldValue) -> int | float | None:
+    """The number an event value stands for (ints, floats, decimal numeric strings)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 40:
+            return None
+        try:
+            return int(text, 10)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+class ValueTest:
+    """A compiled value; subclasses say how an event value meets it."""
+
+    # Substrings of the case-folded text one of which must occur for a match; None: unknown.
+    needles: tuple[str, ...] | None = None
+    # Numbers one of which the value must equal for a match (numeric prefilter).
+    numbers: tuple[int | float, ...] | None = None
+    # Other fields this test reads (field references).
+    refers_to: tuple[str, ...] = ()
+
+    def __call__(self, value: FieldValue, fields: dict[str, FieldValue]) -> bool:
+        raise NotImplementedError
+
+
+@dataclass(slots=True)
+class TextTest(ValueTest):
+    """A Sigma string: exact, prefix, suffix, contains, or a wildcard pattern."""
+
+    kind: str  # "exact" | "prefix" | "suffix" | "contains" | "any" | "glob"
+    literal: str
+    cased: bool
+    needles: tuple[str, ...] | None
+    pattern: Any = None  # compiled re2 pattern for "glob"
+
+    def __call__(self, value: FieldValue, fields: dict[str, FieldValue]) -> bool:
+        text = as_text(value)
+        if text is None:
+            return False
+        if not self.cased:
+            text = text.casefold()
+        kind = self.kind
+        if kind == "exact":
+            return text == self.literal
+        if kind == "contains":
+            return self.literal in text
+        if kind == "suffix":
+            return text.endswith(self.literal)
+        if kind == "prefix":
+            return text.startswith(self.literal)
+        if kind == "any":
+            return True
+        return self.pattern.search(text) is not None
+
+
+def compile_text(parts: list[str | None], cased: bool) -> TextTest:
+    """Compile string parts (None is `*`, "\\0?" marks `?`) into the cheapest test."""
+    fold = (lambda s: s) if cased else str.casefold
+    stars = [i for i, p in enumerate(parts) if p is None]
+    singles = any(p == _SINGLE for p in parts)
+    literals = [fold(p) for p in parts if p is not None and p != _SINGLE]
+    longest = max(literals, key=len, default="")
+    needles = (longest.casefold(),) if longest else None
+
+    if not singles:
+        inner = [p for p in parts if p is not None]
+        literal = fold("".join(inner))
+        if not stars:
+            return TextTest("exact", literal, cased, (literal.casefold(),) if literal else None)
+        if len(inner) == 0:
+            return TextTest("any", "", cased, None)
+        if len(inner) == 1:
+            first_star, last_star = parts[0] is None, parts[-1] is None
+            simple = {(True, True): "contains", (False, True): "prefix", (True, False): "suffix"}
+            kind = simple.get((first_star, last_star))
+            star_count_ok = len(stars) == int(first_star) + int(last_star)
+            if kind and star_count_ok:
+                return TextTest(kind, literal, cased, needles)
+
+    regex = ["^"]
+    for part in parts:
+        if part is None:
+            regex.append(".*")
+        elif part == _SINGLE:
+            regex.append(".")
+        else:
+            regex.append(re2.escape(fold(part)))
+    regex.append("$")
+    pattern = re2.compile("(?s)" + "".join(regex), options=_RE2_OPTIONS)
+    return TextTest("glob", "", cased, needles, pattern)
+
+
+# Marker for Sigma's single-character wildcard inside compiled parts.
+_SINGLE = "\0?"
+SINGLE = _SINGLE
+
+
+@dataclass(slots=True)
+class RegexTest(ValueTest):
+    """A regular expression, searched (unanchored) in the value's text, case-sensitive."""
+
+    source: str
+    pattern: Any
+    bounded: bool  # True when the Python fallback engine is used on a bounded prefix
+
+    def __call__(self, value: FieldValue, fields: dict[str, FieldValue]) -> bool:
+        text = as_text(value)
+        if text is None:
+            return False
+        if self.bounded:
+            text = text[:FALLBACK_REGEX_LIMIT]
+        return self.pattern.search(text) is not None
+
+
+def compile_regex(source: str, flags: str) -> tuple[RegexTest, str | None]:
+    """Compile with the linear-time engine; else Python's, bounded, and say why."""
+    prefix = f"(?{flags})" if flags else ""
+    try:
+        return RegexTest(source, re2.compile(prefix + source, options=_RE2_OPTIONS), False), None
+    except re2.error as error:
+        reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else ""
+    pattern = re.compile(prefix + source)
+    feature = (
+        f"regex outside the linear-time engine ({reason or 'unsupported construct'}); "
+        f"evaluated by a backtracking engine on the first {FALLBACK_REGEX_LIMIT} characters"
+    )
+    return RegexTest(source, pattern, True), feature
+
+
+@dataclass(slots=True)
+class NumberTest(ValueTest):
+    """A Sigma number: equal to a numeric value or a decimal numeric string."""
+
+    number: int | float
+    numbers: tuple[int | float, ...] | None
+
+    def __call__(self, value: FieldValue, fields: dict[str, FieldValue]) -> bool:
+        number = as_number(value)
+        return number is not None and number == self.number
+
+
+@dataclass(slots=True)
+class BoolTest(ValueTest):
+    """A Sigma boolean: a boolean value or the text true/false."""
+
+    flag: bool
+
+    def __call__(self, value: FieldValue, fields: dict[str, FieldValue]) -> bool:
+        if isinstance(value, bool):
+            return value is self.flag
+        text = as_text(value)
+        return text is not None and text.strip().casefold() == ("true" if self.flag else "false")
+
+
+_COMPARE = {
+    "LT": lambda a, b: a < b,
+    "LTE": lambda a, b: a <= b,
+    "GT": lambda a, b: a > b,
+    "GTE": lambda a, b: a >= b,
+    "NEQ": lambda a, b: a != b,
+}
+
+
+@dataclass(slots=True)
+class CompareTest(ValueTest):
+    """lt/lte/gt/gte: the value read as a number, compared; non-numbers never match."""
+
+    op: str
+    number: int | float
+
+    def __call__(self, value: FieldValue, fields: dict[str, FieldValue]) -> bool:
+        number = as_number(value)
+        return number is not None and bool(_COMPARE[self.op](number, self.number))
+
+
+@dataclass(slots=True)
+class CidrTest(ValueTest):
+    """An IPv4 or IPv6 network; IPv4-mapped IPv6 addresses count as their IPv4 address."""
+
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network
+    needles: tuple[str, ...] | None
+
+    def __call__(self, value: FieldValue, fields: dict[str, FieldValue]) -> bool:
+        text = as_text(value)
+        if text is None or len(text) > 64:
+            return False
+        try:
+            address = ipaddress.ip_address(text.strip().split("%", 1)[0])
+        except ValueError:
+            return False
+        mapped = isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped
+        if mapped and isinstance(self.network, ipaddress.IPv4Network):
+            address = mapped
+        return address.version == self.network.version and address in self.network
+
+
+@dataclass(slots=True)
+class FieldRefTest(ValueTest):
+    """fieldref: the value equals (starts with, ends with, contains) another field's value."""
+
+    other: str
+    starts: bool
+    ends: bool
+    refers_to: tuple[str, ...]
+
+    def __call__(self, value: FieldValue, fields: dict[str, FieldValue]) -> bool:
+        mine, theirs = as_text(value), as_text(fields.get(self.other))
+        if mine is None or theirs is None:
+            return False
+        mine, theirs = mine.casefold(), theirs.casefold()
+        if self.starts and self.ends:
+            return theirs in mine
+        if self.starts:
+            return mine.startswith(theirs)
+        if self.ends:
+            return mine.endswith(theirs)
+        return mine == theirs
+
+
+_TIME_PARTS = {
+    "MINUTE": lambda t: t.minute,
+    "HOUR": lambda t: t.hour,
+    "DAY": lambda t: t.day,
+    "WEEK": lambda t: t.isocalendar()[1],
+    "MONTH": lambda t: t.month,
+    "YEAR": lambda t: t.year,
+}
+
+
+@dataclass(slots=True)
+class TimePartTest(ValueTest):
+    """minute/hour/day/week/month/year: one part of a timestamp value equals a number."""
+
+    part: str
+    number: int
+
+    def __call__(self, value: FieldValue, fields: dict[str, FieldValue]) -> bool:
+        moment = value if isinstance(value, datetime) else None
+        if moment is None:
+            text = as_text(value)
+            if text is None or len(text) > 40:
+                return False
+            try:
+                moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+            except ValueError:
+                return False
+        return bool(_TIME_PARTS[self.part](moment) == self.number)
