@@ -116,10 +116,16 @@ def _field_node(
 
 
 def _keyword_node(value: SigmaType, placeholders: Placeholders, degraded: list[str]) -> Node:
+    """A keyword is searched inside each string value, as full-text search finds a term."""
     if isinstance(value, SigmaExpansion):
         return _any([_keyword_node(item, placeholders, degraded) for item in value.values])
     if isinstance(value, SigmaNull | SigmaExists | SigmaFieldReference):
         raise UnsupportedFeatureError(f"{type(value).__name__} without a field")
+    if isinstance(value, SigmaString):
+        cased = isinstance(value, SigmaCasedString)
+        variants = _string_variants(value, placeholders)
+        tests = [v.compile_text(_merge([None, *parts, None]), cased) for parts in variants]
+        return _any([KeywordTest(test) for test in tests])
     return _any([KeywordTest(test) for test in _value_tests(value, placeholders, degraded)])
 
 
