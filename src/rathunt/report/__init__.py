@@ -18,7 +18,7 @@ from rathunt.report.export import CSV_COLUMNS, write_findings, write_incidents
 from rathunt.report.html import write_html
 from rathunt.report.serialise import finding_to_dict, incident_to_dict, iso_time
 from rathunt.report.summary import render_summary
-from rathunt.report.timeline import timeline
+from rathunt.report.timesort import timeline
 
 __all__ = [
     "CSV_COLUMNS",

@@ -25,7 +25,7 @@ from rathunt.errors import ConfigError
 from rathunt.model import Finding, Incident
 from rathunt.report.serialise import dumps_line, incident_to_dict
 from rathunt.report.text import csv_safe
-from rathunt.report.timeline import DEFAULT_MEMORY_LIMIT, timeline
+from rathunt.report.timesort import DEFAULT_MEMORY_LIMIT, timeline
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ rows and says how many more there are; the JSONL export holds them all.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,7 @@ from rathunt import __version__
 from rathunt.model import Finding, Incident, RunCounts
 from rathunt.report.digest import Digest, digest
 from rathunt.report.export import Target, open_target
-from rathunt.report.order import LEVELS, normal_tactic
+from rathunt.report.order import LEVELS, level_rank, normal_tactic
 from rathunt.report.serialise import finding_to_dict, iso_time
 from rathunt.report.text import html_visible
 
@@ -160,7 +161,7 @@ def _hosts(seen: Digest) -> list[dict[str, Any]]:
                 "worst": host.worst,
                 "findings": host.findings,
                 "events": host.events,
-                "levels": [(level, host.levels.get(level, 0)) for level in LEVELS],
+                "levels": [(level, n) for level, n in _ordered_levels(host.levels) if n],
                 "first": host.first,
                 "last": host.last,
                 "rules": [(seen.rules[rule_id].title, n) for rule_id, n in ranked],
@@ -168,6 +169,10 @@ def _hosts(seen: Digest) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _ordered_levels(levels: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(levels.items(), key=lambda item: (level_rank(item[0]), item[0]))
 
 
 def _display(value: Any) -> str:

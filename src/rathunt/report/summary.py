@@ -32,6 +32,8 @@ LEVEL_STYLES = {
     "informational": "dim",
 }
 CONFIDENCE_STYLES = {"high": "bold red", "medium": "yellow", "low": "cyan"}
+# Columns kept on one line; long host names end in an ellipsis rather than wrap.
+_UNBROKEN = ("first", "last", "for", "confidence", "level", "worst")
 _CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -91,11 +93,13 @@ def _table(*columns: str) -> Table:
     )
     for column in columns:
         numeric = column in ("score", "findings", "events", "hosts", "for")
+        host = column == "host"
         table.add_column(
             column,
             justify="right" if numeric else "left",
-            overflow="fold",
-            no_wrap=column in ("first", "last", "for", "confidence", "level", "worst"),
+            overflow="ellipsis" if host else "fold",
+            no_wrap=host or column in _UNBROKEN,
+            max_width=40 if host else None,
             min_width=24 if column == "stages reached" else None,
         )
     return table

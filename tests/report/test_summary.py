@@ -1,0 +1,140 @@
+"""The terminal summary: exact rendering at a fixed width, and hostile text kept inert."""
+
+from __future__ import annotations
+
+import io
+
+from report_samples import make_finding
+from rich.console import Console
+
+from rathunt.model import Finding, Incident, RunCounts
+from rathunt.report import render_summary
+
+EXPECTED = """\
+rathunt: 1 incident, 3 findings (5 events) on 1 host from 3 rules
+events from 2026-03-14T09:26:53Z to 2026-03-14T09:26:58Z
+
+Incidents
+host                      confidence   findings   first                  for   stages reached
+────────────────────────────────────────────────────────────────────────────────────────────────────
+WIN10-VICTIM.corp.local   high 0.92           3   2026-03-14T09:26:53Z    5s   defense-evasion >
+                                                                               persistence >
+                                                                               command-and-control
+
+Findings by level
+critical 0   high 2   medium 1   low 0   informational 0
+
+By tactic (kill-chain order)
+tactic                findings   top rule
+────────────────────────────────────────────────────────────────────────────────────────
+persistence                  1   Run Value Pointing Into a Temp Folder
+defense-evasion              1   Program Allowed Through the Firewall From a Temp Folder
+command-and-control          1   Outbound Connection to the njRAT Default Port
+
+By host
+host                      worst   findings   events   first                  last
+─────────────────────────────────────────────────────────────────────────────────────────────────
+WIN10-VICTIM.corp.local   high           3        5   2026-03-14T09:26:53Z   2026-03-14T09:26:58Z
+
+Top rules
+rule                                                      level    findings   hosts
+───────────────────────────────────────────────────────────────────────────────────
+Program Allowed Through the Firewall From a Temp Folder   high            1       1
+Run Value Pointing Into a Temp Folder                     high            1       1
+Outbound Connection to the njRAT Default Port             medium          1       1
+
+Counts
+input: 2 files (1 failed), 12,480 records read, 2 skipped, 31 duplicates
+rules: 9 loaded: 7 full, 1 degraded, 1 rejected; 0 rule files failed
+
+Problems (7)
+- logs/broken.evtx: not an EVTX file (bad file header); check the file is complete
+- logs/WIN10-VICTIM/Security.evtx (record 88): bad chunk 3 skipped
+- rules/x.yml (rule 5f2c): unsupported Sigma feature: |expand
+- rules/y.yml: duplicate rule id 12345678-1234-5678-1234-567812345678
+- rules/z.yml (line 4): mapping values are not allowed here
+… and 2 more
+"""
+
+
+def plain_console(width: int = 100) -> Console:
+    return Console(width=width, record=True, color_system=None, file=io.StringIO())
+
+
+def rendered(console: Console) -> str:
+    return "".join(line.rstrip() + "\n" for line in console.export_text().splitlines())
+
+
+def test_summary_renders_exactly_at_100_columns(
+    findings: list[Finding], incident: Incident, counts: RunCounts
+) -> None:
+    """Incidents first, levels, tactics in kill-chain order, hosts, rules, counts, problems."""
+    console = plain_console()
+    render_summary(console, findings, [incident], counts)
+    assert rendered(console) == EXPECTED
+
+
+def test_summary_reads_a_generator_once(
+    findings: list[Finding], incident: Incident, counts: RunCounts
+) -> None:
+    seen = render_summary(plain_console(), iter(findings), [incident], counts)
+    assert (seen.findings, seen.events) == (3, 5)
+
+
+def test_without_incidents_or_findings_only_counts_show() -> None:
+    console = plain_console()
+    render_summary(console, [], [], RunCounts(files=1, records_read=40))
+    text = rendered(console)
+    assert text.startswith("rathunt: 0 incidents, 0 findings (0 events) on 0 hosts from 0 rules\n")
+    assert "Incidents" not in text and "By host" not in text
+    assert "input: 1 file (0 failed), 40 records read, 0 skipped, 0 duplicates" in text
+
+
+def test_top_caps_hosts_and_rules_and_says_how_many(counts: RunCounts) -> None:
+    many = [
+        make_finding(computer=f"WS-{n:02d}", rule_id=f"rule-{n}", rule_title=f"Rule {n}")
+        for n in range(12)
+    ]
+    console = plain_console()
+    render_summary(console, many, [], counts, top=3)
+    text = rendered(console)
+    assert "By host (top 3 of 12)" in text
+    assert "Top rules (top 3 of 12)" in text
+    assert "WS-02" in text and "WS-03" not in text
+
+
+def test_tactics_follow_the_kill_chain_whatever_the_spelling(counts: RunCounts) -> None:
+    """Old underscore spellings sort with the new ones; untagged findings come last."""
+    from rathunt.model import Tactic
+
+    c2 = Tactic("TA0011", "Command and Control", "command_and_control")
+    execution = Tactic("TA0002", "Execution", "execution")
+    console = plain_console()
+    render_summary(
+        console,
+        [make_finding(tactics=()), make_finding(tactics=(c2,)), make_finding(tactics=(execution,))],
+        [],
+        counts,
+    )
+    section = rendered(console).split("By tactic (kill-chain order)\n")[1].split("\n\n")[0]
+    rows = [line.split("   ")[0] for line in section.splitlines()[2:]]
+    assert rows == ["execution", "command-and-control", "(no tactic)"]
+
+
+def test_attacker_text_cannot_inject_markup_or_escape_sequences(counts: RunCounts) -> None:
+    """Rich markup, emoji codes and ANSI/OSC sequences in event fields reach the terminal inert."""
+    hostile = make_finding(
+        computer="[bold red]PWNED[/] :skull: \x1b[2J\x1b]0;owned\x07\x1b[31mHOST",
+        rule_title="Title\r\nwith\tbreaks\x9b31m and \u202eexe.txt",
+    )
+    console = Console(
+        width=160, record=True, force_terminal=True, color_system="truecolor", file=io.StringIO()
+    )
+    render_summary(console, [hostile], [], counts)
+    raw = console.file.getvalue()  # type: ignore[attr-defined]
+
+    text = rendered(console)
+    assert "[bold red]PWNED[/] :skull: HOST" in text
+    assert "Title with breaks and exe.txt" in text
+    for sequence in ("\x1b[2J", "\x1b]0;", "\x07", "\x9b", "\u202e", "\x1b[31mHOST", "💀"):
+        assert sequence not in raw
