@@ -1,0 +1,145 @@
+"""EVTX files through the `evtx` parser, with corrupt chunks and truncation counted.
+
+The parser raises `RuntimeError` for a chunk it cannot parse and then goes on with the next
+chunk, so each such error costs that chunk's records (its message names their ids) and the
+read continues. A file cut short is a quieter case: the parser drops an incomplete last chunk
+without a word. So the file's size is checked against EVTX's layout (a 4 KiB header, then
+64 KiB chunks) and the header's next record id, and the records lost are counted from the
+cut chunk's own header when it survived, else from the file header.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import evtx
+import orjson
+
+from rathunt.errors import InputError
+from rathunt.events.normalise import normalise_evtx
+from rathunt.events.stats import ProblemLog
+from rathunt.model import Event, Provenance
+
+log = logging.getLogger(__name__)
+
+MAGIC = b"ElfFile\x00"
+CHUNK_MAGIC = b"ElfChnk\x00"
+HEADER_SIZE = 0x1000
+CHUNK_SIZE = 0x10000
+
+# "Failed to parse chunk containing record IDs 121..236: ..."
+_CHUNK_IDS = re.compile(r"record IDs (\d+)\.\.(\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """What the file header and size say about an EVTX file's completeness."""
+
+    next_record_id: int
+    declared_chunks: int
+    whole_chunks: int
+    partial_bytes: int
+    partial_records: int | None
+
+    @property
+    def truncated(self) -> bool:
+        return self.partial_bytes > 0 or self.whole_chunks < self.declared_chunks
+
+
+def read_evtx(path: str, problems: ProblemLog, counts: dict[str, int]) -> Iterator[Event]:
+    """Events of one EVTX file; `counts["evtx"]` is advanced per record read."""
+    layout = _layout(path)
+    parser = evtx.PyEvtxParser(path, number_of_threads=1)
+    records = parser.records_json()
+    last_id = 0
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            break
+        except RuntimeError as err:
+            problems.add(
+                f"corrupt EVTX chunk skipped: {err}",
+                where=_chunk_place(err),
+                skipped=_chunk_records(err),
+            )
+            continue
+
+        if record is None:
+            break
+        record_id = record["event_record_id"]
+        provenance = Provenance(path, record_id, "evtx")
+        try:
+            body = orjson.loads(record["data"])["Event"]
+            event = normalise_evtx(body, provenance)
+        except (orjson.JSONDecodeError, KeyError, TypeError, InputError) as err:
+            problems.add(
+                f"EVTX record could not be normalised: {err}",
+                where=f"record {record_id}",
+                skipped=1,
+            )
+            continue
+        last_id = max(last_id, record_id)
+        counts["evtx"] = counts.get("evtx", 0) + 1
+        yield event
+
+    if layout.truncated:
+        _report_truncation(layout, last_id, problems)
+
+
+def _layout(path: str) -> _Layout:
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        header = handle.read(HEADER_SIZE)
+        next_record_id = struct.unpack_from("<Q", header, 24)[0]
+        declared_chunks = struct.unpack_from("<H", header, 0x2A)[0]
+        whole_chunks, partial_bytes = divmod(max(size - HEADER_SIZE, 0), CHUNK_SIZE)
+        partial_records = None
+        if partial_bytes >= 40:
+            handle.seek(HEADER_SIZE + whole_chunks * CHUNK_SIZE)
+            partial_records = _chunk_record_count(handle.read(40))
+    return _Layout(next_record_id, declared_chunks, whole_chunks, partial_bytes, partial_records)
+
+
+def _chunk_record_count(chunk_header: bytes) -> int | None:
+    """Records a chunk holds, from its header's first and last record numbers."""
+    if not chunk_header.startswith(CHUNK_MAGIC):
+        return None
+    first, last = struct.unpack_from("<QQ", chunk_header, 8)
+    return last - first + 1 if last >= first else None
+
+
+def _report_truncation(layout: _Layout, last_id: int, problems: ProblemLog) -> None:
+    by_header = layout.next_record_id - 1 - last_id if layout.next_record_id > last_id else 0
+    lost = max(layout.partial_records or 0, by_header, 1)
+    offset = HEADER_SIZE + layout.whole_chunks * CHUNK_SIZE
+    problems.add(
+        f"EVTX file is truncated: it ends {layout.partial_bytes} bytes into chunk "
+        f"{layout.whole_chunks} (the header declares {layout.declared_chunks} chunks); "
+        f"about {lost} records after record {last_id} are lost",
+        where=f"byte offset {offset + layout.partial_bytes}",
+        hint="copy the log again from its source",
+        skipped=lost,
+    )
+
+
+def _chunk_records(err: RuntimeError) -> int:
+    found = _CHUNK_IDS.search(str(err))
+    if found is None:
+        return 1
+    first, last = int(found.group(1)), int(found.group(2))
+    return last - first + 1 if last >= first else 1
+
+
+def _chunk_place(err: RuntimeError) -> str:
+    found = _CHUNK_IDS.search(str(err))
+    return f"records {found.group(1)}..{found.group(2)}" if found else "chunk"
+
+
+def is_evtx(head: bytes) -> bool:
+    return head.startswith(MAGIC)

@@ -1,0 +1,202 @@
+"""One record, in any layout, to one `Event` with Sigma field names and a log source.
+
+Records arrive as dicts: the evtx_dump layout (`Event.System`, `Event.EventData`, attributes
+under `#attributes`), Winlogbeat/ECS (`winlog.*`) or flat Sigma names. All three become the
+same flat fields:
+
+- System values under fixed names: `EventID` (int), `Version`, `Level`, `Task`, `Opcode`
+  (ints), `Keywords`, `TimeCreated` (ISO 8601 UTC with Z), `EventRecordID` (int), `Channel`,
+  `Computer`, `Provider_Name`, `ProcessID`, `ThreadID` (ints, of `Execution`),
+  `Security_UserID`.
+- EventData (or UserData) children by name, on top of the System values: when a name is
+  both, the data's value wins, as SigmaHQ rules expect (Eventlog 104's `Channel` is the
+  cleared log's name).
+- Unnamed `<Data>` values as a list under `Data`.
+
+The log source is taken from the System channel and provider before data can shadow them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rathunt.errors import InputError
+from rathunt.events.ecs import ecs_fields, flat_fields
+from rathunt.events.logsource import logsource_for
+from rathunt.events.times import format_time, parse_time
+from rathunt.events.twins import add_security_twins
+from rathunt.model import Event, FieldValue, Provenance
+
+_SYSTEM_NUMBERS = ("Version", "Level", "Task", "Opcode")
+
+
+def normalise(record: Any, provenance: Provenance) -> tuple[Event, str]:
+    """The event of one decoded record, and the layout it was in.
+
+    Raises InputError when the record is no event in any layout rathunt knows.
+    """
+    if not isinstance(record, dict):
+        raise InputError(
+            f"record is a JSON {type(record).__name__}, not an object", where=_where(provenance)
+        )
+    body = record.get("Event")
+    if isinstance(body, dict) and "System" in body:
+        return normalise_evtx(body, provenance), "evtx-json"
+    if isinstance(record.get("System"), dict):
+        return normalise_evtx(record, provenance), "evtx-json"
+    winlog = record.get("winlog")
+    if isinstance(winlog, dict) or "winlog.event_id" in record:
+        fields, channel, provider, moment = ecs_fields(record)
+        return _finish(fields, channel, provider, moment, provenance), "ecs"
+    if "EventID" in record or "Channel" in record:
+        fields, channel, provider, moment = flat_fields(record)
+        return _finish(fields, channel, provider, moment, provenance), "flat"
+    raise InputError(
+        "record has neither Event.System, winlog nor EventID/Channel",
+        where=_where(provenance),
+        hint="export events as evtx_dump JSON, Winlogbeat JSON or flat Sigma fields",
+    )
+
+
+def normalise_evtx(body: dict[str, Any], provenance: Provenance) -> Event:
+    """The event of one evtx_dump-shaped `Event` object (EVTX, its JSON, or parsed XML)."""
+    system = body["System"]
+    if not isinstance(system, dict):
+        raise InputError("Event.System is not an object", where=_where(provenance))
+    fields: dict[str, FieldValue] = {}
+    channel, provider, moment = _system_fields(system, fields)
+
+    data = body.get("EventData")
+    if data is None:
+        data = _unwrap_user_data(body.get("UserData"))
+    if isinstance(data, dict):
+        _data_fields(data, fields)
+    elif isinstance(data, str):
+        fields["Data"] = [data]
+    errors = body.get("ProcessingErrorData")
+    if isinstance(errors, dict):
+        _data_fields(errors, fields)
+
+    return _finish(fields, channel, provider, moment, provenance)
+
+
+def _finish(
+    fields: dict[str, FieldValue],
+    channel: str | None,
+    provider: str | None,
+    moment: Any,
+    provenance: Provenance,
+) -> Event:
+    event_id = fields.get("EventID")
+    if not isinstance(event_id, int):
+        event_id = None
+    if channel == "Security" and event_id is not None:
+        add_security_twins(event_id, fields)
+    logsource = logsource_for(channel, provider, event_id, fields)
+    return Event(fields, logsource, provenance, moment)
+
+
+def _system_fields(
+    system: dict[str, Any], fields: dict[str, FieldValue]
+) -> tuple[str | None, str | None, Any]:
+    event_id = system.get("EventID")
+    if isinstance(event_id, dict):
+        event_id = event_id.get("#text")
+    fields["EventID"] = _as_int(event_id)
+    for name in _SYSTEM_NUMBERS:
+        if name in system:
+            fields[name] = _as_int(system[name])
+    if "Keywords" in system:
+        fields["Keywords"] = system["Keywords"]
+
+    moment = parse_time(_attribute(system.get("TimeCreated"), "SystemTime"))
+    if moment is not None:
+        fields["TimeCreated"] = format_time(moment)
+    fields["EventRecordID"] = _as_int(system.get("EventRecordID"))
+    channel = system.get("Channel")
+    fields["Channel"] = channel
+    fields["Computer"] = system.get("Computer")
+    provider = _attribute(system.get("Provider"), "Name")
+    fields["Provider_Name"] = provider
+
+    execution = system.get("Execution")
+    if isinstance(execution, dict):
+        attributes = execution.get("#attributes") or {}
+        if "ProcessID" in attributes:
+            fields["ProcessID"] = _as_int(attributes["ProcessID"])
+        if "ThreadID" in attributes:
+            fields["ThreadID"] = _as_int(attributes["ThreadID"])
+    user = _attribute(system.get("Security"), "UserID")
+    if user is not None:
+        fields["Security_UserID"] = user
+    return (
+        channel if isinstance(channel, str) else None,
+        provider if isinstance(provider, str) else None,
+        moment,
+    )
+
+
+def _data_fields(data: dict[str, Any], fields: dict[str, FieldValue]) -> None:
+    """EventData children by name; `#text` values (unnamed Data) as a list under `Data`."""
+    for name, value in data.items():
+        if name == "#attributes":
+            continue
+        if type(value) is dict:
+            value = _element_value(name, value, fields)
+            if value is _HANDLED:
+                continue
+        fields[name] = value
+
+
+_HANDLED = object()
+
+
+def _element_value(name: str, value: dict[str, Any], fields: dict[str, FieldValue]) -> Any:
+    if "#text" not in value:
+        return value
+    text = value["#text"]
+    if name == "Data":
+        fields["Data"] = text if isinstance(text, list) else [text]
+        return _HANDLED
+    return text
+
+
+def _unwrap_user_data(user_data: Any) -> Any:
+    """UserData holds one element named by the provider; its children are the fields."""
+    if not isinstance(user_data, dict):
+        return user_data
+    children = [value for key, value in user_data.items() if key != "#attributes"]
+    if len(children) == 1 and isinstance(children[0], dict):
+        return children[0]
+    return user_data
+
+
+def _attribute(element: Any, name: str) -> Any:
+    if isinstance(element, dict):
+        attributes = element.get("#attributes")
+        if isinstance(attributes, dict):
+            return attributes.get(name)
+    return None
+
+
+def _as_int(value: Any) -> Any:
+    """System numbers as int whatever the source wrote ("4688", 4688); others unchanged."""
+    if type(value) is int or value is None:
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return int(text)
+    return value
+
+
+_PLACE_WORDS = {
+    "evtx": "record",
+    "jsonl-line": "line",
+    "json-index": "index",
+    "xml-index": "element",
+}
+
+
+def _where(provenance: Provenance) -> str:
+    return f"{_PLACE_WORDS.get(provenance.kind, provenance.kind)} {provenance.record}"
