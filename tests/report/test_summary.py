@@ -15,33 +15,30 @@ rathunt: 1 incident, 3 findings (5 events) on 1 host from 3 rules
 events from 2026-03-14T09:26:53Z to 2026-03-14T09:26:58Z
 
 Incidents
-host                      confidence   findings   first                  for   stages reached
-────────────────────────────────────────────────────────────────────────────────────────────────────
-WIN10-VICTIM.corp.local   high 0.92           3   2026-03-14T09:26:53Z    5s   defense-evasion >
-                                                                               persistence >
-                                                                               command-and-control
+high 0.92  WIN10-VICTIM.corp.local  3 findings from 2026-03-14T09:26:53Z for 5s
+           stages: defense-evasion > persistence > command-and-control
 
 Findings by level
 critical 0   high 2   medium 1   low 0   informational 0
 
 By tactic (kill-chain order)
-tactic                findings   top rule
-────────────────────────────────────────────────────────────────────────────────────────
-persistence                  1   Run Value Pointing Into a Temp Folder
-defense-evasion              1   Program Allowed Through the Firewall From a Temp Folder
-command-and-control          1   Outbound Connection to the njRAT Default Port
+tactic               findings  top rule
+──────────────────────────────────────────────────────────────────────────────────────
+persistence                 1  Run Value Pointing Into a Temp Folder
+defense-evasion             1  Program Allowed Through the Firewall From a Temp Folder
+command-and-control         1  Outbound Connection to the njRAT Default Port
 
 By host
-host                      worst   findings   events   first                  last
-─────────────────────────────────────────────────────────────────────────────────────────────────
-WIN10-VICTIM.corp.local   high           3        5   2026-03-14T09:26:53Z   2026-03-14T09:26:58Z
+host                     worst  findings  events  first                 for
+───────────────────────────────────────────────────────────────────────────
+WIN10-VICTIM.corp.local  high          3       5  2026-03-14T09:26:53Z   5s
 
 Top rules
-rule                                                      level    findings   hosts
-───────────────────────────────────────────────────────────────────────────────────
-Program Allowed Through the Firewall From a Temp Folder   high            1       1
-Run Value Pointing Into a Temp Folder                     high            1       1
-Outbound Connection to the njRAT Default Port             medium          1       1
+rule                                                     level   findings  hosts
+────────────────────────────────────────────────────────────────────────────────
+Program Allowed Through the Firewall From a Temp Folder  high           1      1
+Run Value Pointing Into a Temp Folder                    high           1      1
+Outbound Connection to the njRAT Default Port            medium         1      1
 
 Counts
 input: 2 files (1 failed), 12,480 records read, 2 skipped, 31 duplicates
@@ -124,8 +121,8 @@ def test_tactics_follow_the_kill_chain_whatever_the_spelling(counts: RunCounts) 
 def test_attacker_text_cannot_inject_markup_or_escape_sequences(counts: RunCounts) -> None:
     """Rich markup, emoji codes and ANSI/OSC sequences in event fields reach the terminal inert."""
     hostile = make_finding(
-        computer="[bold red]PWNED[/] :skull: \x1b[2J\x1b]0;owned\x07\x1b[31mHOST",
-        rule_title="Title\r\nwith\tbreaks\x9b31m and \u202eexe.txt",
+        computer="[red]X[/] \x1b[2J\x1b]0;owned\x07\x1b[31mHOST",
+        rule_title="[bold red]PWNED[/] :skull: Title\r\nwith\tbreaks\x9b31m and \u202eexe.txt",
     )
     console = Console(
         width=160, record=True, force_terminal=True, color_system="truecolor", file=io.StringIO()
@@ -134,7 +131,21 @@ def test_attacker_text_cannot_inject_markup_or_escape_sequences(counts: RunCount
     raw = console.file.getvalue()  # type: ignore[attr-defined]
 
     text = rendered(console)
-    assert "[bold red]PWNED[/] :skull: HOST" in text
-    assert "Title with breaks and exe.txt" in text
+    assert "[red]X[/] HOST" in text
+    assert "[bold red]PWNED[/] :skull: Title with breaks and exe.txt" in text
     for sequence in ("\x1b[2J", "\x1b]0;", "\x07", "\x9b", "\u202e", "\x1b[31mHOST", "💀"):
         assert sequence not in raw
+
+
+def test_at_80_columns_every_column_stays(counts: RunCounts) -> None:
+    """A long host name ends in an ellipsis; no column is squeezed out of an 80-column terminal."""
+    long_host = "01566s-win16-ir.threebeesco.example.corp"
+    console = plain_console(80)
+    render_summary(console, [make_finding(computer=long_host, level="informational")], [], counts)
+    lines = rendered(console).splitlines()
+    assert max(len(line) for line in lines) <= 80
+    header = next(line for line in lines if line.startswith("host "))
+    assert header.split() == ["host", "worst", "findings", "events", "first", "for"]
+    row = lines[lines.index(header) + 2]
+    assert row.startswith("01566s-win16-ir.th…  informational")
+    assert row.endswith("2026-03-14T09:26:53Z   0s")

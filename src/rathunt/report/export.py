@@ -59,7 +59,7 @@ CSV_COLUMNS = (
 def write_findings(
     target: Target,
     findings: Iterable[Finding],
-    format: ExportFormat = "jsonl",
+    format: str = "jsonl",
     *,
     memory_limit: int = DEFAULT_MEMORY_LIMIT,
     spill_dir: str | Path | None = None,

@@ -9,6 +9,7 @@ cursor or rewrite the terminal. Only the fixed labels here carry styles.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from rich import box
 from rich.console import Console
@@ -33,7 +34,8 @@ LEVEL_STYLES = {
 }
 CONFIDENCE_STYLES = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 # Columns kept on one line; long host names end in an ellipsis rather than wrap.
-_UNBROKEN = ("first", "last", "for", "confidence", "level", "worst")
+_UNBROKEN = ("first", "last", "for", "level", "worst", "tactic")
+_NUMERIC = ("findings", "events", "hosts", "for")
 _CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -58,7 +60,7 @@ def render_summary(
         console.print(_heading("Findings by level"))
         console.print(_level_line(seen), highlight=False)
         _section(console, "By tactic (kill-chain order)", _tactic_table(seen), 0, 0)
-        _section(console, "By host", _host_table(seen, top), len(seen.hosts), top)
+        _section(console, "By host", _host_table(seen, top, console.width), len(seen.hosts), top)
         _section(console, "Top rules", _rule_table(seen, top), len(seen.rules), top)
     _print_counts(console, counts)
     return seen
@@ -87,40 +89,43 @@ def _heading(title: str) -> Text:
     return Text(title, style="bold underline")
 
 
-def _table(*columns: str) -> Table:
+def _table(*columns: str, host_width: int = 24) -> Table:
     table = Table(
-        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold", padding=(0, 1)
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        header_style="bold",
+        padding=(0, 1, 0, 0),
     )
     for column in columns:
-        numeric = column in ("score", "findings", "events", "hosts", "for")
         host = column == "host"
         table.add_column(
             column,
-            justify="right" if numeric else "left",
+            justify="right" if column in _NUMERIC else "left",
             overflow="ellipsis" if host else "fold",
             no_wrap=host or column in _UNBROKEN,
-            max_width=40 if host else None,
-            min_width=24 if column == "stages reached" else None,
+            max_width=host_width if host else None,
         )
     return table
 
 
 def _incident_table(incidents: Sequence[Incident], top: int) -> Table:
-    table = _table("host", "confidence", "findings", "first", "for", "stages reached")
+    """Two lines an incident: confidence, host, size and span; then the stages reached."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
     ranked = sorted(
         incidents,
         key=lambda inc: (_CONFIDENCE_RANK.get(inc.confidence, 3), -inc.score, inc.computer),
     )
     for incident in ranked[:top]:
+        found = sum(len(findings) for _, findings in incident.stages)
+        detail = Text(terminal_safe(incident.computer), style="bold")
+        detail.append(f"  {_plural(found, 'finding')} from {_short_time(iso_time(incident.first))}")
+        detail.append(f" for {_duration(incident.first, incident.last)}")
         stages = " > ".join(normal_tactic(str(name)) for name, _ in incident.stages)
-        table.add_row(
-            _safe(incident.computer),
-            _confidence(incident),
-            Text(str(sum(len(found) for _, found in incident.stages))),
-            Text(_short_time(iso_time(incident.first))),
-            Text(_duration(incident)),
-            _safe(stages),
-        )
+        detail.append("\nstages: ", style="dim").append(terminal_safe(stages))
+        table.add_row(_confidence(incident), detail)
     return table
 
 
@@ -130,11 +135,11 @@ def _confidence(incident: Incident) -> Text:
     return label.append(f" {incident.score:.2f}", style="dim")
 
 
-def _duration(incident: Incident) -> str:
-    """How long the incident lasted, in the largest whole unit that fits."""
-    if incident.first is None or incident.last is None:
+def _duration(first: datetime | None, last: datetime | None) -> str:
+    """How long something lasted, in the largest whole unit that fits."""
+    if first is None or last is None:
         return "-"
-    seconds = int(abs((incident.last - incident.first).total_seconds()))
+    seconds = int(abs((last - first).total_seconds()))
     for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
         if seconds >= size:
             return f"{seconds // size}{unit}"
@@ -159,8 +164,10 @@ def _tactic_table(seen: Digest) -> Table:
     return table
 
 
-def _host_table(seen: Digest, top: int) -> Table:
-    table = _table("host", "worst", "findings", "events", "first", "last")
+def _host_table(seen: Digest, top: int, width: int) -> Table:
+    # The other columns take at most 61 characters; the host name gets the rest, 19 to 40.
+    host_width = max(19, min(40, width - 61))
+    table = _table("host", "worst", "findings", "events", "first", "for", host_width=host_width)
     for host in seen.top_hosts(top):
         table.add_row(
             _safe(host.name),
@@ -168,7 +175,7 @@ def _host_table(seen: Digest, top: int) -> Table:
             Text(str(host.findings)),
             Text(str(host.events)),
             Text(_short_time(host.first)),
-            Text(_short_time(host.last)),
+            Text(_duration(_parse(host.first), _parse(host.last))),
         )
     return table
 
@@ -221,6 +228,10 @@ def _safe(value: object) -> Text:
 
 def _level(level: str) -> Text:
     return Text(terminal_safe(level, 40), style=LEVEL_STYLES.get(level, ""))
+
+
+def _parse(moment: str | None) -> datetime | None:
+    return None if moment is None else datetime.fromisoformat(moment)
 
 
 def _short_time(moment: str | None) -> str:
