@@ -79,7 +79,7 @@ _COMMAND_FOLDS: tuple[tuple[str, str], ...] = (
     (r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", "<ip>"),
     *_PATH_FOLDS,
     (r"\b0x[0-9a-f]+\b", "<n>"),
-    (r"\d+", "<n>"),
+    (r"\b\d+\b", "<n>"),
     (r"\s+", " "),
 )
 
