@@ -24,7 +24,7 @@ _records = itertools.count(40_000)
 
 def load(text: str) -> tuple[list[Rule], list[Rule]]:
     """(correlation rules, base rules) from a multi-document YAML text."""
-    collection = SigmaCollection.from_yaml(text, collect_errors=True)
+    collection = SigmaCollection.from_yaml(text, collect_errors=True, resolve_references=False)
     rules = [Rule(sigma=item, pack="test") for item in collection.rules]
     return [r for r in rules if r.is_correlation], [r for r in rules if not r.is_correlation]
 

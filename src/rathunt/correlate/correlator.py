@@ -88,6 +88,8 @@ class Correlator:
         index = index_rules([*base_rules, *self.rules])
         plans: dict[int, Plan] = {}
         for rule in self.rules:
+            if rule.support.status == "rejected":
+                continue  # already rejected at load, with its reason
             try:
                 plans[id(rule)] = compile_plan(rule, index)
             except PlanError as err:
