@@ -17,13 +17,14 @@ from datetime import timedelta
 import pytest
 from correlate_shapes import T0, base_rule, by_name, load, match, process_event, run, summary
 
+from sigma.collection import SigmaCollection
+
 from rathunt.correlate import Correlator
 
-pytest.importorskip("sigma.backends.splunk")
-pytest.importorskip("sigma.backends.elasticsearch")
-from sigma.backends.elasticsearch import EqlBackend, ESQLBackend  # noqa: E402
-from sigma.backends.splunk import SplunkBackend  # noqa: E402
-from sigma.collection import SigmaCollection  # noqa: E402
+# The backends come with the `convert` extra.
+SplunkBackend = pytest.importorskip("sigma.backends.splunk").SplunkBackend
+_elastic = pytest.importorskip("sigma.backends.elasticsearch")
+EqlBackend, ESQLBackend = _elastic.EqlBackend, _elastic.ESQLBackend
 
 BASES = "---".join(base_rule(name) for name in ("sysinfo", "tasklist", "ipconfig"))
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
