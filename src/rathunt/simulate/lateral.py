@@ -33,9 +33,10 @@ if TYPE_CHECKING:
 def usb_spread(intrusion: Intrusion, t: int) -> list[SimEvent]:
     """`<drive>:\\svchost.exe` and `<drive>:\\autorun.inf` at the root of drive E:."""
     rat = intrusion._rat()
-    label = intrusion.label("usb-copy")
-    events = file_create(intrusion.host, t, rat, "E:\\svchost.exe", label)
-    events += file_create(intrusion.host, t + 40_000, rat, "E:\\autorun.inf", label)
+    events = file_create(intrusion.host, t, rat, "E:\\svchost.exe", intrusion.label("usb-copy"))
+    events += file_create(
+        intrusion.host, t + 40_000, rat, "E:\\autorun.inf", intrusion.label("usb-autorun")
+    )
     return events
 
 
