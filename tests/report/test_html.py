@@ -126,7 +126,7 @@ def test_thousands_of_findings_are_capped_with_a_note(tmp_path: Path, counts: Ru
     page = out.read_text("utf-8")
 
     assert seen.findings == 3_000
-    assert "Showing the first 200 of 3000 findings by time" in page
+    assert "Showing the first 200 of 3,000 findings by time" in page
     assert "Showing 200 of 300 hosts." in page
     table = page.split('<h2 id="findings">')[1].split('<h2 id="tactics">')[0]
     assert table.count('<td class="time">') == 200

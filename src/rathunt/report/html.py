@@ -21,7 +21,7 @@ from rathunt import __version__
 from rathunt.model import Finding, Incident, RunCounts
 from rathunt.report.digest import Digest, digest
 from rathunt.report.export import Target, open_target
-from rathunt.report.order import LEVELS, level_rank, normal_tactic
+from rathunt.report.order import LEVELS, level_rank, normal_tactic, rank_incidents
 from rathunt.report.serialise import finding_to_dict, iso_time
 from rathunt.report.text import html_visible
 
@@ -58,7 +58,9 @@ def write_html(
             levels=_levels(seen),
             counts=counts,
             problems=counts.problems[:PROBLEMS_SHOWN],
-            incidents=[_incident(incident) for incident in incidents[:INCIDENTS_SHOWN]],
+            incidents=[
+                _incident(incident) for incident in rank_incidents(incidents)[:INCIDENTS_SHOWN]
+            ],
             incidents_total=len(incidents),
             findings=[_finding(finding) for finding in seen.earliest],
             tactics=_tactics(seen),
@@ -87,7 +89,13 @@ def _environment() -> Environment:
     )
     env.filters["v"] = html_visible
     env.filters["level_class"] = _level_class
+    env.filters["n"] = _number
     return env
+
+
+def _number(value: int) -> str:
+    """A count with thousands separators, as the terminal summary prints it."""
+    return f"{value:,}"
 
 
 def _level_class(level: object) -> str:
@@ -113,17 +121,18 @@ def _finding(finding: Finding) -> dict[str, Any]:
 
 def _incident(incident: Incident) -> dict[str, Any]:
     stages = []
-    for name, found in incident.stages:
-        ordered = sorted(found, key=lambda f: (f.time is None, iso_time(f.time) or ""))
+    for name, evidence in incident.stages:
+        ordered = sorted(evidence, key=lambda f: (f.time is None, iso_time(f.time) or ""))
         stages.append(
             {
                 "name": normal_tactic(str(name)),
                 "findings": [_finding(f) for f in ordered[:EVIDENCE_SHOWN]],
-                "more": max(len(found) - EVIDENCE_SHOWN, 0),
+                "more": max(len(evidence) - EVIDENCE_SHOWN, 0),
             }
         )
     return {
         "id": incident.id,
+        "findings": sum(len(evidence) for _, evidence in incident.stages),
         "computer": incident.computer,
         "confidence": incident.confidence,
         "score": f"{incident.score:.2f}",

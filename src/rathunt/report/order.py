@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rathunt.model import Finding
+from collections.abc import Sequence
+
+from rathunt.model import Finding, Incident
 
 # Sigma's levels, most severe first.
 LEVELS = ("critical", "high", "medium", "low", "informational")
@@ -29,6 +31,7 @@ TACTIC_ORDER = (
 NO_TACTIC = "(no tactic)"
 NO_HOST = "(unknown host)"
 
+_CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
 _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 _TACTIC_RANK = {tactic: rank for rank, tactic in enumerate(TACTIC_ORDER)}
 
@@ -60,3 +63,11 @@ def finding_tactics(finding: Finding) -> list[str]:
     """The finding's tactic shortnames, each once, or the no-tactic label."""
     names = list(dict.fromkeys(normal_tactic(tactic.shortname) for tactic in finding.tactics))
     return names or [NO_TACTIC]
+
+
+def rank_incidents(incidents: Sequence[Incident]) -> list[Incident]:
+    """Incidents most worth reading first: by confidence, then score, then host."""
+    return sorted(
+        incidents,
+        key=lambda inc: (_CONFIDENCE_RANK.get(inc.confidence, 3), -inc.score, inc.computer),
+    )

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from rathunt.model import Finding, Incident, RunCounts
 from rathunt.report.digest import Digest, digest
-from rathunt.report.order import normal_tactic
+from rathunt.report.order import normal_tactic, rank_incidents
 from rathunt.report.serialise import iso_time
 from rathunt.report.text import terminal_safe
 
@@ -36,7 +36,6 @@ CONFIDENCE_STYLES = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 # Columns kept on one line; long host names end in an ellipsis rather than wrap.
 _UNBROKEN = ("first", "last", "for", "level", "worst", "tactic")
 _NUMERIC = ("findings", "events", "hosts", "for")
-_CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
 def render_summary(
@@ -114,11 +113,7 @@ def _incident_table(incidents: Sequence[Incident], top: int) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(no_wrap=True)
     table.add_column(overflow="fold")
-    ranked = sorted(
-        incidents,
-        key=lambda inc: (_CONFIDENCE_RANK.get(inc.confidence, 3), -inc.score, inc.computer),
-    )
-    for incident in ranked[:top]:
+    for incident in rank_incidents(incidents)[:top]:
         found = sum(len(findings) for _, findings in incident.stages)
         detail = Text(terminal_safe(incident.computer), style="bold")
         detail.append(f"  {_plural(found, 'finding')} from {_short_time(iso_time(incident.first))}")
