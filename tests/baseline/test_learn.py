@@ -27,8 +27,9 @@ TABLES = [
 def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return {table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-                for table in TABLES}
+        return {
+            table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() for table in TABLES
+        }
     finally:
         con.close()
 
@@ -46,15 +47,21 @@ def test_profiles_count_each_pair_per_host_and_user(tmp_path: Path) -> None:
     result = learn(history(3, 4), out)
     # 122 events per workstation-day: see fleet.ordinary_day.
     assert (result.events_read, result.events_learned, result.host_days) == (1464, 1464, 12)
-    rows = query(out, "SELECT host, user_name, count, hours, first_seen::DATE, last_seen::DATE "
-                      "FROM process_pairs WHERE child_image = 'c:\\windows\\system32\\cmd.exe' "
-                      "ORDER BY host")
+    rows = query(
+        out,
+        "SELECT host, user_name, count, hours, first_seen::DATE, last_seen::DATE "
+        "FROM process_pairs WHERE child_image = 'c:\\windows\\system32\\cmd.exe' "
+        "ORDER BY host",
+    )
     assert rows == [
         (f"ws0{n}.corp.example", f"corp\\u0{n}", 8 * 4, 0xFF00, date(2026, 3, 2), date(2026, 3, 5))
         for n in (1, 2, 3)
     ]
-    stacked = query(out, "SELECT hosts, users, count FROM process_pairs_prevalence "
-                         "WHERE child_image = 'c:\\windows\\system32\\cmd.exe'")
+    stacked = query(
+        out,
+        "SELECT hosts, users, count FROM process_pairs_prevalence "
+        "WHERE child_image = 'c:\\windows\\system32\\cmd.exe'",
+    )
     assert stacked == [(3, 3, 96)]
     example = query(out, "SELECT example FROM lolbin_shapes WHERE lolbin = 'cmd.exe' LIMIT 1")
     assert example[0][0].startswith('"C:\\Windows\\system32\\cmd.exe" /c dir C:\\Users\\u0')
@@ -85,8 +92,9 @@ def test_the_window_keeps_whole_days_and_counts_the_rest(tmp_path: Path) -> None
         (None, date(2026, 3, 5), date(2026, 3, 6), (date(2026, 3, 5), date(2026, 3, 6))),
     ],
 )
-def test_resolve_window(days: int | None, start: date | None, end: date | None,
-                        window: tuple[date, date]) -> None:
+def test_resolve_window(
+    days: int | None, start: date | None, end: date | None, window: tuple[date, date]
+) -> None:
     assert resolve_window(days, start, end, date(2026, 3, 1), date(2026, 3, 31)) == window
 
 

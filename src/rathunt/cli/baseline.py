@@ -145,27 +145,23 @@ def _plain(summary: Summary) -> dict[str, Any]:
 
 
 def _print(summary: Summary, console: Console) -> None:
-    console.print(
+    click.echo(
         f"{summary.path}: {summary.hosts} hosts, {summary.days} days "
         f"({summary.first_day} to {summary.last_day}), {summary.events} events, "
-        f"{len(summary.runs)} learn runs",
-        markup=False,
-        highlight=False,
+        f"{len(summary.runs)} learn runs"
     )
     for profile in summary.profiles:
-        console.print(
+        click.echo(
             f"\n{profile.name} ({profile.table}): {profile.keys} keys, {profile.rows} rows, "
-            f"{profile.single_host_keys} keys on one host only",
-            markup=False,
-            highlight=False,
+            f"{profile.single_host_keys} keys on one host only"
         )
         for title, entries in (("most common", profile.top), ("rarest", profile.rarest)):
             if entries:
                 console.print(_table(title, entries))
-    console.print("\nSuggested thresholds (save as a file, pass to scoring):", markup=False)
+    click.echo("\nSuggested thresholds (save as a TOML file, pass it to scoring):")
     for note in summary.notes:
-        console.print(f"# {note}", markup=False, highlight=False)
-    console.print(summary.suggested.to_toml(), markup=False, highlight=False)
+        click.echo(f"# {note}")
+    click.echo(summary.suggested.to_toml())
 
 
 def _table(title: str, entries: list[dict[str, Any]]) -> Table:
