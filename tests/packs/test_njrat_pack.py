@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 from sigma.collection import SigmaCollection
+from sigma.correlations import SigmaCorrelationRule
 from sigma.rule import SigmaRule
 
 from rathunt.engine import Engine
 from rathunt.events import ReadStats, read_paths
+from rathunt.model import Event
 from rathunt.rules import load_pack
 from rathunt.rules.attack import tactic, technique
 from rathunt.rules.rule import Rule
@@ -75,7 +77,7 @@ def _stem(rule: Rule) -> str:
     return Path(rule.path).stem
 
 
-def _read(path: Path) -> tuple[list, ReadStats]:
+def _read(path: Path) -> tuple[list[Event], ReadStats]:
     stats = ReadStats()
     return list(read_paths([str(path)], stats=stats)), stats
 
@@ -250,7 +252,8 @@ def _run_sigmahq_validators(collection: SigmaCollection) -> tuple[list[str], set
     for name, validator_class in sorted(validators.items()):
         validator = validator_class()
         try:
-            for rule in collection:
+            for rule in collection.rules:
+                assert isinstance(rule, SigmaRule | SigmaCorrelationRule)
                 issues.extend(f"{name}: {rule.title}: {i}" for i in validator.validate(rule))
             issues.extend(f"{name}: {i}" for i in validator.finalize())
         except RuntimeError:
