@@ -6,16 +6,20 @@ per (Computer, Channel) the ids seen are kept as a sorted list of disjoint runs
 `[first, last]`, each with the earliest and latest event time in it. Reading a log in order
 extends one run, so memory grows with the number of gaps, not of records.
 
-A record whose id falls in a run is a repeat when its time lies within that run's times. Ids
-restart after a log is cleared, but those later records carry later times and fall outside
-the old run's times, so they are kept. A run only grows while times do not go backwards,
-which keeps that test sound. Records without a Computer, Channel, id or time can never be
-told apart from others and are always kept.
+When an id falls in a run, its time decides. The exact times of the most recent
+`RECENT_IDS` ids read are kept in a bounded table, so a repeat among them is told exactly:
+overlapping exports of one log overlap at the newer end of the older one, which is what the
+table holds. Further back only the run's time range is known, and a record counts as a
+repeat when its time lies within it. That keeps a cleared log's new numbering (later times)
+apart, and a run grows only while times do not go backwards; but two machines cloned from
+one image, with one name and interleaved times, can be told apart only within the table.
+Records without a Computer, Channel, id or time cannot be told apart and are always kept.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 
 from rathunt.model import Event
@@ -23,14 +27,20 @@ from rathunt.model import Event
 # One run: [first id, last id, earliest time, latest time], times in epoch microseconds.
 _Run = list[int]
 
+# Exact (log, id) -> time entries kept: about 15 MB at most, whatever the input's size.
+RECENT_IDS = 1 << 17
+
 
 class Deduplicator:
     """Remembers record ids seen as runs per (Computer, Channel); `seen` tests and records."""
 
-    __slots__ = ("_logs",)
+    __slots__ = ("_logs", "_numbers", "_recent", "_recent_size")
 
-    def __init__(self) -> None:
+    def __init__(self, recent_size: int = RECENT_IDS) -> None:
         self._logs: dict[tuple[str, str], tuple[list[int], list[_Run]]] = {}
+        self._numbers: dict[tuple[str, str], int] = {}
+        self._recent: OrderedDict[tuple[int, int], int] = OrderedDict()
+        self._recent_size = recent_size
 
     def seen(self, event: Event) -> bool:
         """True when an equal record was seen before; otherwise remember this one."""
@@ -41,16 +51,27 @@ class Deduplicator:
         if type(record_id) is not int or event.time is None or not computer or not channel:
             return False
         moment = _micros(event)
-        starts, runs = self._logs.setdefault((str(computer), str(channel)), ([], []))
+        log = (str(computer), str(channel))
+        starts, runs = self._logs.setdefault(log, ([], []))
+        recent_key = (self._numbers.setdefault(log, len(self._numbers)), record_id)
 
         at = bisect_right(starts, record_id) - 1
         if at >= 0:
             run = runs[at]
             if record_id <= run[1]:
+                known = self._recent.get(recent_key)
+                if known is not None:
+                    return known == moment
                 # Same id at another time is another record (a cleared log's new numbering).
                 return run[2] <= moment <= run[3]
         _insert(starts, runs, at, record_id, moment)
+        self._remember(recent_key, moment)
         return False
+
+    def _remember(self, key: tuple[int, int], moment: int) -> None:
+        self._recent[key] = moment
+        if len(self._recent) > self._recent_size:
+            self._recent.popitem(last=False)
 
     def runs(self) -> int:
         """How many runs are held: the memory this costs, for tests and logs."""

@@ -23,7 +23,7 @@ from typing import Any
 from rathunt.errors import InputError
 from rathunt.events.ecs import ecs_fields, flat_fields
 from rathunt.events.logsource import logsource_for
-from rathunt.events.times import format_time, parse_time
+from rathunt.events.times import system_time
 from rathunt.events.twins import add_security_twins
 from rathunt.model import Event, FieldValue, Provenance
 
@@ -100,19 +100,21 @@ def _system_fields(
     system: dict[str, Any], fields: dict[str, FieldValue]
 ) -> tuple[str | None, str | None, Any]:
     event_id = system.get("EventID")
-    if isinstance(event_id, dict):
+    if type(event_id) is dict:
         event_id = event_id.get("#text")
-    fields["EventID"] = _as_int(event_id)
+    fields["EventID"] = event_id if type(event_id) is int else _as_int(event_id)
     for name in _SYSTEM_NUMBERS:
-        if name in system:
-            fields[name] = _as_int(system[name])
+        value = system.get(name)
+        if value is not None:
+            fields[name] = value if type(value) is int else _as_int(value)
     if "Keywords" in system:
         fields["Keywords"] = system["Keywords"]
 
-    moment = parse_time(_attribute(system.get("TimeCreated"), "SystemTime"))
-    if moment is not None:
-        fields["TimeCreated"] = format_time(moment)
-    fields["EventRecordID"] = _as_int(system.get("EventRecordID"))
+    moment, text = system_time(_attribute(system.get("TimeCreated"), "SystemTime"))
+    if text is not None:
+        fields["TimeCreated"] = text
+    record_id = system.get("EventRecordID")
+    fields["EventRecordID"] = record_id if type(record_id) is int else _as_int(record_id)
     channel = system.get("Channel")
     fields["Channel"] = channel
     fields["Computer"] = system.get("Computer")

@@ -25,6 +25,18 @@ def parse_time(value: object) -> datetime | None:
     return None
 
 
+def system_time(value: object) -> tuple[datetime | None, str | None]:
+    """An event time and its ISO 8601 Z spelling; evtx's own spelling is kept when it
+    already is that (the common case, which saves formatting every event's time)."""
+    if type(value) is str and len(value) == 27 and value[19] == "." and value[26] == "Z":
+        try:
+            return datetime.fromisoformat(value), value
+        except ValueError:
+            return None, None
+    moment = parse_time(value)
+    return moment, None if moment is None else format_time(moment)
+
+
 def format_time(moment: datetime) -> str:
     """ISO 8601 in UTC with `Z`, to the microsecond: the one spelling rathunt writes."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
