@@ -34,11 +34,11 @@ COMMAND_MODULES = ("hunt", "rules", "simulate", "validate", "baseline", "network
 log = logging.getLogger("rathunt")
 
 
-def _setup_logging(debug: bool, quiet: bool) -> None:
+def _setup_logging(debug: bool, verbose: bool, quiet: bool) -> None:
     from rich.console import Console
     from rich.logging import RichHandler
 
-    level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     handler = RichHandler(
         console=Console(stderr=True), show_path=debug, markup=False, rich_tracebacks=debug
     )
@@ -75,14 +75,15 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rathunt")
 @click.option("--debug", is_flag=True, help="Log per-rule detail and show tracebacks.")
-@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each file read and rule set loaded.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary or progress; warnings only.")
 @click.pass_context
-def main(ctx: click.Context, debug: bool, quiet: bool) -> None:
+def main(ctx: click.Context, debug: bool, verbose: bool, quiet: bool) -> None:
     """Hunt remote-access trojans in Windows telemetry with Sigma rules."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     ctx.obj["quiet"] = quiet
-    _setup_logging(debug, quiet)
+    _setup_logging(debug, verbose, quiet)
 
 
 def _register() -> None:
