@@ -25,7 +25,9 @@ SHAPES = {
     "security_4663": "Credential Access/CA_chrome_firefox_opera_4663.evtx",
     "security_4698": "Execution/temp_scheduled_task_4698_4699.evtx",
     "system_7045": "Lateral Movement/LM_Remote_Service02_7045.evtx",
-    "system_104": "Credential Access/Zerologon_CVE-2020-1472_DFIR_System_NetLogon_Error_EventID_5805.evtx",
+    "system_104": (
+        "Credential Access/Zerologon_CVE-2020-1472_DFIR_System_NetLogon_Error_EventID_5805.evtx"
+    ),
     "userdata_1102": "Defense Evasion/DE_1102_security_log_cleared.evtx",
     "unnamed_data": "Credential Access/MSSQL_multiple_failed_logon_EventID_18456.evtx",
     "qualifiers": "Credential Access/LsassSilentProcessExit_process_exit_monitor_3001_lsass.evtx",
@@ -41,13 +43,14 @@ def shape_path(shared_data: Path, shape: str) -> Path:
 
 def evtx_dump_records(path: Path) -> list[dict[str, Any]]:
     """The evtx_dump JSON objects of a file, as the evtx package renders them."""
-    return [orjson.loads(r["data"]) for r in evtx.PyEvtxParser(str(path)).records_json()]
+    return [orjson.loads(r["data"]) for r in evtx.PyEvtxParser(str(path)).records_json() if r]
 
 
 def xml_records(path: Path) -> list[str]:
     """The XML of each record, without the declaration evtx puts before every one."""
     out = []
     for record in evtx.PyEvtxParser(str(path)).records():
+        assert record is not None
         text = record["data"]
         if text.startswith("<?xml"):
             text = text[text.index("?>") + 2 :]
@@ -101,8 +104,7 @@ def to_winlogbeat(record: dict[str, Any]) -> dict[str, Any]:
         winlog["version"] = system["Version"]
     execution = (system.get("Execution") or {}).get("#attributes") or {}
     if execution:
-        winlog["process"] = {"pid": execution["ProcessID"],
-                             "thread": {"id": execution["ThreadID"]}}
+        winlog["process"] = {"pid": execution["ProcessID"], "thread": {"id": execution["ThreadID"]}}
     time = system["TimeCreated"]["#attributes"]["SystemTime"]
     return {"@timestamp": time[:23] + "Z", "event": {"code": str(event_id)}, "winlog": winlog}
 

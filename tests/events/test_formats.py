@@ -65,8 +65,9 @@ def test_evtx_json_layouts_equal_evtx(shared_data: Path, tmp_path: Path, shape: 
 
 @pytest.mark.parametrize("root", [False, True], ids=["wevtutil", "events-root"])
 @pytest.mark.parametrize("shape", sorted(SHAPES))
-def test_wevtutil_xml_equals_evtx(shared_data: Path, tmp_path: Path, shape: str,
-                                  root: bool) -> None:
+def test_wevtutil_xml_equals_evtx(
+    shared_data: Path, tmp_path: Path, shape: str, root: bool
+) -> None:
     source = shape_path(shared_data, shape)
     expected, _ = _read(source)
     target = write_wevtutil_xml(xml_records(source), tmp_path / "events.xml", root=root)
@@ -98,6 +99,7 @@ def test_winlogbeat_equals_evtx(shared_data: Path, tmp_path: Path, shape: str) -
         assert beat == wanted, want.provenance
         assert got.logsource == want.logsource
         # Winlogbeat's @timestamp keeps milliseconds only.
+        assert got.time is not None and want.time is not None
         assert got.time == want.time.replace(microsecond=want.time.microsecond // 1000 * 1000)
         assert isinstance(got.fields["EventID"], int)
         assert isinstance(got.fields["EventRecordID"], int)
@@ -125,5 +127,13 @@ def test_flat_records_equal_evtx(shared_data: Path, tmp_path: Path, shape: str) 
     assert stats.records_by_format == {"flat": len(expected)}
 
 
-_NOT_IN_FLAT = {"Version", "Level", "Task", "Opcode", "Keywords", "ProcessID", "ThreadID",
-                "Security_UserID"}
+_NOT_IN_FLAT = {
+    "Version",
+    "Level",
+    "Task",
+    "Opcode",
+    "Keywords",
+    "ProcessID",
+    "ThreadID",
+    "Security_UserID",
+}

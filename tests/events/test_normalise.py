@@ -101,9 +101,13 @@ def test_record_without_channel_keeps_none(shared_data: Path) -> None:
 
 
 def test_flat_record_with_string_numbers() -> None:
-    record = {"EventID": "4688", "EventRecordID": "77", "Channel": "Security",
-              "NewProcessName": "C:\\Windows\\System32\\cmd.exe",
-              "TimeCreated": {"SystemTime": "2024-05-01T10:00:00.1234567Z"}}
+    record = {
+        "EventID": "4688",
+        "EventRecordID": "77",
+        "Channel": "Security",
+        "NewProcessName": "C:\\Windows\\System32\\cmd.exe",
+        "TimeCreated": {"SystemTime": "2024-05-01T10:00:00.1234567Z"},
+    }
     event, layout = normalise(record, HERE)
     assert layout == "flat"
     assert event.fields["EventID"] == 4688 and event.fields["EventRecordID"] == 77
@@ -113,10 +117,14 @@ def test_flat_record_with_string_numbers() -> None:
 
 
 def test_dotted_winlogbeat_keys() -> None:
-    record = {"@timestamp": "2024-05-01T10:00:00.123Z", "winlog.event_id": "1",
-              "winlog.channel": "Microsoft-Windows-Sysmon/Operational",
-              "winlog.computer_name": "ws1", "winlog.record_id": 5,
-              "winlog.event_data.Image": "C:\\x.exe"}
+    record = {
+        "@timestamp": "2024-05-01T10:00:00.123Z",
+        "winlog.event_id": "1",
+        "winlog.channel": "Microsoft-Windows-Sysmon/Operational",
+        "winlog.computer_name": "ws1",
+        "winlog.record_id": 5,
+        "winlog.event_data.Image": "C:\\x.exe",
+    }
     event, layout = normalise(record, HERE)
     assert layout == "ecs"
     assert event.fields["Image"] == "C:\\x.exe" and event.fields["EventID"] == 1

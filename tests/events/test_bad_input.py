@@ -1,0 +1,197 @@
+"""Bad input: each problem is named, placed, logged and counted; the rest is read."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rathunt.events import ReadStats, read_file, read_paths
+from rathunt.events.stats import MAX_PROBLEMS_PER_FILE
+
+from .samples import evtx_dump_records, shape_path, write_jsonl
+
+# The corpus's largest file: 7 chunks, 733 records.
+BIG = "evtx/EVTX-ATTACK-SAMPLES/Other/rdpcorets_148_mst120_bluekeep_rpdscan_full.evtx"
+HEADER, CHUNK = 0x1000, 0x10000
+
+
+def _read(path: Path) -> tuple[int, ReadStats]:
+    stats = ReadStats()
+    return sum(1 for _ in read_file(str(path), stats)), stats
+
+
+def _big(shared_data: Path) -> bytes:
+    return (shared_data / BIG).read_bytes()
+
+
+@pytest.mark.data
+def test_truncated_evtx_counts_the_lost_chunk(
+    shared_data: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = _big(shared_data)
+    whole, _ = _read(shared_data / BIG)
+    cut = tmp_path / "cut.evtx"
+    cut.write_bytes(data[: HEADER + 6 * CHUNK + 0x3000])
+
+    with caplog.at_level(logging.WARNING):
+        count, stats = _read(cut)
+    assert count < whole
+    assert count + stats.records_skipped == whole
+    [problem] = stats.problems
+    assert "truncated" in str(problem) and str(cut) in str(problem)
+    assert problem.where == f"byte offset {HEADER + 6 * CHUNK + 0x3000}"
+    assert "truncated" in caplog.text
+    assert stats.files_failed == 0
+
+
+@pytest.mark.data
+def test_corrupt_chunk_skips_only_its_records(shared_data: Path, tmp_path: Path) -> None:
+    data = bytearray(_big(shared_data))
+    start = HEADER + CHUNK + 0x400
+    data[start : start + 64] = bytes(b ^ 0xFF for b in data[start : start + 64])
+    flipped = tmp_path / "flipped.evtx"
+    flipped.write_bytes(bytes(data))
+    whole, _ = _read(shared_data / BIG)
+
+    count, stats = _read(flipped)
+    assert 0 < count < whole
+    [problem] = stats.problems
+    assert problem.where is not None and problem.where.startswith("records ")
+    assert count + stats.records_skipped == whole
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "file is empty"),
+        (b"   \n\n", "file is empty"),
+        (b"MZ\x90\x00" + b"\x00" * 200, "not EVTX, JSON"),
+        (b"ElfFile\x00" + b"\x00" * 100, "cannot read"),
+    ],
+    ids=["empty", "blank", "not-evtx", "short-header"],
+)
+def test_unreadable_files_fail_alone(tmp_path: Path, content: bytes, message: str) -> None:
+    bad = tmp_path / "bad.evtx"
+    bad.write_bytes(content)
+    good = write_jsonl([{"EventID": 1, "Channel": "Security"}], tmp_path / "good.jsonl")
+
+    stats = ReadStats()
+    events = list(read_paths([bad, good], stats=stats))
+    assert len(events) == 1
+    assert stats.files == 2 and stats.files_failed == 1
+    [problem] = stats.problems
+    assert message in str(problem) and str(bad) in str(problem)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_file_without_read_permission(tmp_path: Path) -> None:
+    locked = write_jsonl([{"EventID": 1}], tmp_path / "locked.jsonl")
+    locked.chmod(0)
+    count, stats = _read(locked)
+    assert count == 0 and stats.files_failed == 1
+    assert "cannot read" in str(stats.problems[0])
+
+
+def test_missing_path_is_a_failed_file(tmp_path: Path) -> None:
+    stats = ReadStats()
+    assert list(read_paths([tmp_path / "nope.evtx"], stats=stats)) == []
+    assert stats.files_failed == 1 and "no such file" in str(stats.problems[0])
+
+
+@pytest.mark.data
+def test_bad_json_line_skips_that_line(shared_data: Path, tmp_path: Path) -> None:
+    records = evtx_dump_records(shape_path(shared_data, "sysmon"))[:10]
+    path = write_jsonl(records, tmp_path / "lines.jsonl")
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[3] = lines[3][:40] + b"\n"
+    path.write_bytes(b"".join(lines))
+
+    count, stats = _read(path)
+    assert count == 9 and stats.records_skipped == 1
+    [problem] = stats.problems
+    assert problem.where == "line 4" and "bad JSON line" in problem.message
+
+
+@pytest.mark.data
+def test_bad_pretty_document_is_skipped_and_reading_resumes(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    records = evtx_dump_records(shape_path(shared_data, "sysmon"))[:6]
+    texts = [json.dumps(r, indent=2) for r in records]
+    texts[2] = texts[2].replace('"System": {', '"System": {,', 1)
+    path = tmp_path / "docs.json"
+    path.write_text("\n".join(texts) + "\n")
+
+    count, stats = _read(path)
+    assert count == 5 and stats.records_skipped == 1
+    [problem] = stats.problems
+    start_line = 1 + sum(t.count("\n") + 1 for t in texts[:2])
+    assert problem.where == f"line {start_line}"
+
+
+@pytest.mark.data
+def test_gzip_breaking_midway(shared_data: Path, tmp_path: Path) -> None:
+    records = evtx_dump_records(shape_path(shared_data, "security_4688_5156"))
+    whole = gzip.compress(b"".join(json.dumps(r).encode() + b"\n" for r in records))
+    broken = tmp_path / "broken.jsonl.gz"
+    broken.write_bytes(whole[: len(whole) // 2])
+
+    count, stats = _read(broken)
+    assert 0 < count < len(records)
+    [problem] = stats.problems
+    assert "breaks off" in problem.message and problem.where == f"after line {count}"
+    assert stats.records_skipped == 1
+
+
+def test_xml_with_a_dtd_is_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;">]><Events><Event>&lol2;</Event></Events>'
+    )
+    count, stats = _read(bomb)
+    assert count == 0
+    assert "document type declaration is refused" in str(stats.problems[0])
+
+
+@pytest.mark.data
+def test_xml_broken_midway_keeps_the_events_before(shared_data: Path, tmp_path: Path) -> None:
+    from .samples import write_wevtutil_xml, xml_records
+
+    xml = xml_records(shape_path(shared_data, "sysmon"))[:5]
+    xml[3] = xml[3].replace("</System>", "</Sistem>", 1)
+    count, stats = _read(write_wevtutil_xml(xml, tmp_path / "broken.xml"))
+    assert count == 3
+    assert stats.problems[0].where is not None
+    assert stats.problems[0].where.startswith("element 3, line")
+
+
+def test_problems_per_file_are_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "noise.jsonl"
+    path.write_text('{"EventID": 1, "Channel": "Security"}\n' + "{broken\n" * 500)
+    count, stats = _read(path)
+    assert count == 1 and stats.records_skipped == 500
+    assert len(stats.problems) == MAX_PROBLEMS_PER_FILE + 1
+    assert "480 further problems" in str(stats.problems[-1])
+
+
+@pytest.mark.data
+def test_compressed_evtx_is_named(shared_data: Path, tmp_path: Path) -> None:
+    packed = tmp_path / "log.evtx.gz"
+    with gzip.open(packed, "wb") as out, open(shape_path(shared_data, "sysmon"), "rb") as src:
+        shutil.copyfileobj(src, out)
+    count, stats = _read(packed)
+    assert count == 0 and stats.files_failed == 1
+    assert "decompress it first" in str(stats.problems[0])
+
+
+def test_a_directory_given_as_a_file(tmp_path: Path) -> None:
+    count, stats = _read(tmp_path)
+    assert count == 0 and stats.files_failed == 1
+    assert "cannot read the file" in str(stats.problems[0])
