@@ -11,6 +11,7 @@ import tempfile
 import warnings
 from collections import Counter
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from sigma.collection import SigmaCollection
@@ -212,28 +213,34 @@ def test_no_rule_id_is_taken_from_sigmahq(rules: list[Rule], shared_data: Path) 
     assert not clashes, f"rules reusing a SigmaHQ id: {clashes}"
 
 
-def test_every_rule_passes_the_sigmahq_validators() -> None:
+def test_every_rule_passes_the_pysigma_and_sigmahq_validators() -> None:
     collection = SigmaCollection.load_ruleset(
-        [str(p) for p in sorted(PACK_DIR.rglob("*.yml")) if "tests" not in p.parts]
+        [
+            str(p)
+            for p in sorted(PACK_DIR.rglob("*.yml"))
+            if not {"tests", "correlations"} & set(p.relative_to(PACK_DIR).parts)
+        ]
     )
-    issues, not_run = _run_sigmahq_validators(collection)
+    issues, not_run = _run_validators(collection)
     if not_run:
         warnings.warn(
-            "SigmaHQ validators that need SigmaHQ's online reference data did not run: "
+            "validators that need reference data pySigma downloads did not run: "
             + ", ".join(sorted(not_run)),
             stacklevel=1,
         )
-    assert not issues, f"{len(issues)} SigmaHQ validator issues:\n" + "\n".join(issues)
+    assert not issues, f"{len(issues)} validator issues:\n" + "\n".join(issues)
 
 
-def _run_sigmahq_validators(collection: SigmaCollection) -> tuple[list[str], set[str]]:
-    """Every SigmaHQ validator over the pack, offline.
+def _run_validators(collection: SigmaCollection) -> tuple[list[str], set[str]]:
+    """Every installed pySigma validator (core and SigmaHQ) over the pack, offline.
 
-    Several validators download reference data from GitHub on first use. Their data loaders are
-    pointed at a local path that does not exist, so they fail fast instead of reaching out; they
-    are reported as not run.
+    Several validators download reference data (ATT&CK, SigmaHQ's taxonomy and file-name
+    tables) from GitHub on first use. Their loaders are pointed at a local path that does not
+    exist, for the rest of the session, so they fail fast instead of reaching out; they are
+    reported as not run.
     """
-    from sigma.validators.sigmahq import validators
+    import sigma.data.mitre_attack as mitre_attack
+    from sigma.plugins import InstalledSigmaPlugins
     from sigma.validators.sigmahq.data import (
         data_filename,
         data_taxonomy,
@@ -241,11 +248,15 @@ def _run_sigmahq_validators(collection: SigmaCollection) -> tuple[list[str], set
         data_windows_provider,
     )
 
-    scratch = tempfile.mkdtemp(prefix="rathunt-sigmahq-")
+    scratch = tempfile.mkdtemp(prefix="rathunt-validators-")
     absent = str(Path(scratch) / "not-downloaded.json")
     for loader in (data_filename, data_taxonomy, data_windows_eventid, data_windows_provider):
         loader.set_cache_dir(scratch)
         loader.set_url(absent)
+    mitre_attack.set_cache_dir(scratch)
+    mitre_attack.set_url(absent)
+    # pySigma types this mapping's values as instances; they are validator classes.
+    validators = cast("dict[str, Any]", InstalledSigmaPlugins.autodiscover().validators)
 
     issues: list[str] = []
     not_run: set[str] = set()
@@ -271,3 +282,14 @@ def test_rule_events_do_not_reuse_the_write_ups_names() -> None:
         if word.lower() in path.read_text(encoding="utf-8").lower()
     ]
     assert not found, "lab leftovers in test events:\n" + "\n".join(found)
+
+
+def test_rathunt_lint_finds_nothing_in_the_pack_rules() -> None:
+    from rathunt.rules.lint import lint_rules
+
+    ruleset = load_pack("njrat")
+    ruleset.rules = [rule for rule in ruleset.rules if _is_base_rule(rule)]
+    findings = [
+        f"{Path(f.path or '').name}:{f.line} {f.check}: {f}" for f in lint_rules(ruleset).findings
+    ]
+    assert not findings, f"{len(findings)} lint findings:\n" + "\n".join(findings)
