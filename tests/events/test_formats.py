@@ -137,3 +137,26 @@ _NOT_IN_FLAT = {
     "ThreadID",
     "Security_UserID",
 }
+
+
+@pytest.mark.parametrize("window", [257, 4096])
+def test_records_across_window_edges(shared_data: Path, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch, window: int) -> None:
+    """Small text windows cut records mid-way; the readers must still give every record."""
+    from rathunt.events import json_reader, xml_reader
+
+    source = shape_path(shared_data, "security_4688_5156")
+    expected, _ = _read(source)
+    documents = write_json_documents(evtx_dump_records(source), tmp_path / "docs.json")
+    array = write_json_array(evtx_dump_records(source), tmp_path / "array.json")
+    xml = write_wevtutil_xml(xml_records(source), tmp_path / "events.xml")
+    monkeypatch.setattr(json_reader, "WINDOW", window)
+    monkeypatch.setattr(xml_reader, "WINDOW", window)
+
+    for path in (documents, array):
+        events, _ = _read(path)
+        assert [e.fields for e in events] == [e.fields for e in expected]
+    events, _ = _read(xml)
+    assert [e.fields["EventRecordID"] for e in events] == [
+        e.fields["EventRecordID"] for e in expected
+    ]
