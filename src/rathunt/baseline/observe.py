@@ -8,6 +8,7 @@ columns folded as whole frames by `fold`.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Sequence
@@ -40,16 +41,15 @@ class _Columns:
 
     names: tuple[str, ...]
     data: dict[str, list[Any]] = field(default_factory=dict)
+    lists: list[list[Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.data = {name: [] for name in ("row", "host", "time", *self.names)}
+        self.lists = list(self.data.values())
 
     def add(self, row: int, host: str, time: datetime, *values: Any) -> None:
-        self.data["row"].append(row)
-        self.data["host"].append(host)
-        self.data["time"].append(time)
-        for name, value in zip(self.names, values, strict=True):
-            self.data[name].append(value)
+        for column, value in zip(self.lists, (row, host, time, *values), strict=True):
+            column.append(value)
 
 
 @dataclass(slots=True)
@@ -64,7 +64,13 @@ class Observations:
 
 def host_of(event: Event) -> str:
     """The host an event belongs to: its Computer, lowercased, '' when absent."""
-    return (event.computer or "").strip().lower()
+    computer = event.fields.get("Computer")
+    return "" if computer is None else _host_name(str(computer))
+
+
+@functools.lru_cache(maxsize=4096)
+def _host_name(computer: str) -> str:
+    return computer.strip().lower()
 
 
 def utc_naive(time: datetime) -> datetime:
@@ -215,6 +221,7 @@ def _port(value: Any) -> int:
     return port if 0 <= port <= 65535 else -1
 
 
+@functools.lru_cache(maxsize=65536)
 def scope_of(address: str) -> str:
     """`loopback`, `private`, `link-local`, `multicast`, `public`, or `name` for a non-address."""
     try:
