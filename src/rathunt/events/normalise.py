@@ -99,55 +99,69 @@ def _finish(
 def _system_fields(
     system: dict[str, Any], fields: dict[str, FieldValue]
 ) -> tuple[str | None, str | None, Any]:
-    event_id = system.get("EventID")
+    get = system.get
+    event_id = get("EventID")
     if type(event_id) is dict:
         event_id = event_id.get("#text")
     fields["EventID"] = event_id if type(event_id) is int else _as_int(event_id)
     for name in _SYSTEM_NUMBERS:
-        value = system.get(name)
+        value = get(name)
         if value is not None:
             fields[name] = value if type(value) is int else _as_int(value)
     if "Keywords" in system:
         fields["Keywords"] = system["Keywords"]
 
-    moment, text = system_time(_attribute(system.get("TimeCreated"), "SystemTime"))
+    moment, text = system_time(_attribute(get("TimeCreated"), "SystemTime"))
     if text is not None:
         fields["TimeCreated"] = text
-    record_id = system.get("EventRecordID")
+    record_id = get("EventRecordID")
     fields["EventRecordID"] = record_id if type(record_id) is int else _as_int(record_id)
-    channel = system.get("Channel")
+    channel = get("Channel")
     fields["Channel"] = channel
-    fields["Computer"] = system.get("Computer")
-    provider = _attribute(system.get("Provider"), "Name")
+    fields["Computer"] = get("Computer")
+    provider = _attribute(get("Provider"), "Name")
     fields["Provider_Name"] = provider
 
-    execution = system.get("Execution")
-    if isinstance(execution, dict):
-        attributes = execution.get("#attributes") or {}
-        if "ProcessID" in attributes:
-            fields["ProcessID"] = _as_int(attributes["ProcessID"])
-        if "ThreadID" in attributes:
-            fields["ThreadID"] = _as_int(attributes["ThreadID"])
-    user = _attribute(system.get("Security"), "UserID")
+    _execution_fields(get("Execution"), fields)
+    user = _attribute(get("Security"), "UserID")
     if user is not None:
         fields["Security_UserID"] = user
     return (
-        channel if isinstance(channel, str) else None,
-        provider if isinstance(provider, str) else None,
+        channel if type(channel) is str else None,
+        provider if type(provider) is str else None,
         moment,
     )
 
 
+def _execution_fields(execution: Any, fields: dict[str, FieldValue]) -> None:
+    try:
+        attributes = execution["#attributes"]
+        process, thread = attributes["ProcessID"], attributes["ThreadID"]
+    except (TypeError, KeyError):
+        return
+    fields["ProcessID"] = process if type(process) is int else _as_int(process)
+    fields["ThreadID"] = thread if type(thread) is int else _as_int(thread)
+
+
 def _data_fields(data: dict[str, Any], fields: dict[str, FieldValue]) -> None:
-    """EventData children by name; `#text` values (unnamed Data) as a list under `Data`."""
-    for name, value in data.items():
-        if name == "#attributes":
-            continue
-        if type(value) is dict:
-            value = _element_value(name, value, fields)
-            if value is _HANDLED:
-                continue
-        fields[name] = value
+    """EventData children by name; `#text` values (unnamed Data) as a list under `Data`.
+
+    The event's own EventID and EventRecordID are kept even when the data has fields of
+    those names: every rule and the duplicate check mean the System values.
+    """
+    event_id, record_id = fields["EventID"], fields["EventRecordID"]
+    fields.update(data)
+    fields.pop("#attributes", None)
+    # Element values ({"#text": ...}) are rare; `map` finds them without a Python loop.
+    if dict in map(type, data.values()):
+        for name, value in data.items():
+            if type(value) is dict and name != "#attributes":
+                value = _element_value(name, value, fields)
+                if value is _HANDLED:
+                    continue
+                fields[name] = value
+    if "EventID" in data or "EventRecordID" in data:
+        fields["EventID"], fields["EventRecordID"] = event_id, record_id
 
 
 _HANDLED = object()
@@ -174,11 +188,10 @@ def _unwrap_user_data(user_data: Any) -> Any:
 
 
 def _attribute(element: Any, name: str) -> Any:
-    if isinstance(element, dict):
-        attributes = element.get("#attributes")
-        if isinstance(attributes, dict):
-            return attributes.get(name)
-    return None
+    try:
+        return element["#attributes"][name]
+    except (TypeError, KeyError):
+        return None
 
 
 def _as_int(value: Any) -> Any:
