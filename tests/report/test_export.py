@@ -170,7 +170,7 @@ def test_incidents_jsonl_keeps_stages_in_order(tmp_path: Path, incident: Inciden
 
 def test_unknown_format_names_the_choices(tmp_path: Path, findings: list[Finding]) -> None:
     with pytest.raises(ConfigError, match="unknown export format 'xml'; use 'jsonl' or 'csv'"):
-        write_findings(tmp_path / "f.xml", findings, format="xml")  # type: ignore[arg-type]
+        write_findings(tmp_path / "f.xml", findings, format="xml")
 
 
 def test_an_unwritable_path_names_the_path(tmp_path: Path, findings: list[Finding]) -> None:

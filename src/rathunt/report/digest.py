@@ -63,8 +63,8 @@ class Digest:
     last: str | None = None
     earliest: list[Finding] = field(default_factory=list)
 
-    def add(self, finding: Finding) -> None:
-        """Count one finding (a folded one counts its repeats as events)."""
+    def add(self, finding: Finding) -> str | None:
+        """Count one finding (a folded one counts its repeats as events); return its time."""
         events = max(finding.count, 1)
         moment = iso_time(finding.time)
         self.findings += 1
@@ -93,6 +93,7 @@ class Digest:
         rule.findings += 1
         rule.events += events
         rule.hosts.add(host_name)
+        return moment
 
     def levels_in_order(self) -> list[tuple[str, int]]:
         """Every Sigma level, most severe first, then any other level seen."""
@@ -139,8 +140,7 @@ def _counting(
 ) -> Iterator[tuple[tuple[int, str, int], Finding]]:
     """Each finding with its timeline key, counted into `result` on the way."""
     for number, finding in enumerate(findings):
-        result.add(finding)
-        moment = iso_time(finding.time)
+        moment = result.add(finding)
         key = (1, "", number) if moment is None else (0, moment, number)
         yield key, finding
 

@@ -41,14 +41,42 @@ def iso_time(moment: datetime | None) -> str | None:
 
 def json_value(value: Any, depth: int = 0) -> Any:
     """A field value as JSON can hold it, as close to the original as possible."""
-    if value is None or isinstance(value, bool):
+    kind = type(value)
+    if kind is str:
+        return value if value.isascii() else _clean_text(value)
+    if value is None or kind is bool:
         return value
-    if isinstance(value, str):
-        return _clean_text(value)
-    if isinstance(value, int):
+    if kind is int:
         return value if _INT_MIN <= value <= _INT_MAX else str(value)
+    if kind is dict:
+        return json_mapping(value, depth)
+    return _json_other(value, depth)
+
+
+def json_mapping(mapping: Mapping[Any, Any], depth: int = 0) -> dict[str, Any]:
+    """A mapping of field names to values as a JSON object; plain ASCII text passes straight."""
+    if depth >= _MAX_DEPTH:
+        return {"": _clean_text(repr(mapping))}
+    result: dict[str, Any] = {}
+    for key, value in mapping.items():
+        name = key if type(key) is str and key.isascii() else _clean_text(str(key))
+        if type(value) is str and value.isascii():
+            result[name] = value
+        else:
+            result[name] = json_value(value, depth + 1)
+    return result
+
+
+def _json_other(value: Any, depth: int) -> Any:
+    """The rarer kinds: subclasses, floats, times, bytes, sequences, sets, anything else."""
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str):
+        return _clean_text(str(value))
+    if isinstance(value, int):
+        return json_value(int(value), depth)
     if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
+        return float(value) if math.isfinite(value) else str(value)
     if isinstance(value, datetime):
         return iso_time(value)
     if isinstance(value, bytes | bytearray | memoryview):
@@ -56,7 +84,7 @@ def json_value(value: Any, depth: int = 0) -> Any:
     if depth >= _MAX_DEPTH:
         return _clean_text(repr(value))
     if isinstance(value, Mapping):
-        return {_clean_text(str(key)): json_value(item, depth + 1) for key, item in value.items()}
+        return json_mapping(value, depth)
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
         return [json_value(item, depth + 1) for item in items]
@@ -65,8 +93,6 @@ def json_value(value: Any, depth: int = 0) -> Any:
 
 def _clean_text(text: str) -> str:
     """Text that encodes as UTF-8: lone surrogates (from broken UTF-16) become U+FFFD."""
-    if text.isascii():
-        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -92,9 +118,9 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "event_id": finding.event_id,
         "record_id": finding.record_id,
         "count": finding.count,
-        "matched": json_value(dict(finding.matched)),
+        "matched": json_mapping(finding.matched),
         "provenance": _provenance(finding.provenance),
-        "extra": json_value(dict(finding.extra)),
+        "extra": json_mapping(finding.extra),
     }
 
 
