@@ -16,7 +16,6 @@ from datetime import timedelta
 
 import pytest
 from correlate_shapes import T0, base_rule, by_name, load, match, process_event, run, summary
-
 from sigma.collection import SigmaCollection
 
 from rathunt.correlate import Correlator

@@ -8,7 +8,7 @@ incidents = build_incidents(findings, IncidentOptions(window=timedelta(hours=24)
 """
 
 from rathunt.correlate.correlator import DEFAULT_LATENESS, Correlator, CorrelatorStats
-from rathunt.correlate.incidents import build_incidents, incident_record
+from rathunt.correlate.incidents import build_incidents
 from rathunt.correlate.score import IncidentOptions
 from rathunt.correlate.stages import KILL_CHAIN, stage_of
 
@@ -19,6 +19,5 @@ __all__ = [
     "CorrelatorStats",
     "IncidentOptions",
     "build_incidents",
-    "incident_record",
     "stage_of",
 ]

@@ -6,12 +6,14 @@ file order; it yields correlation findings as their windows close; `flush` at th
 input closes the rest. `suppressed(rule)` tells the caller which base rules only feed
 correlations (`generate: false`) and should not alert on their own.
 
-Order and memory: each group keeps its own watermark, the latest event time it has seen
-minus `lateness`. A window closes once the watermark passes its end, and its entries are
-dropped, so a group holds at most `timespan + lateness` of matches. A match older than its
-group's closed windows is late: it is counted in `stats.late`, logged, and not correlated.
-With `lateness=None` nothing closes before `flush`: exact for any input order, at the cost of
-holding every match of a correlated rule. Correlations over correlations close at `flush`.
+Order and memory: by default (`lateness=None`) windows close at `flush`, which is exact for
+any input order and holds every match of a correlated rule (only those, and only what a
+finding needs of them). With a `lateness`, each group keeps its own watermark, the latest
+event time it has seen minus `lateness`; a window closes once the watermark passes its end
+and its entries are dropped, so a group holds `timespan + lateness` of matches. A group that
+grows past `max_group_entries` closes its oldest windows early. Either way a match older than
+its group's closed windows is late: counted in `stats.late`, logged, and not correlated.
+Correlations over correlations close at `flush`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from rathunt.rules.rule import Rule
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LATENESS = timedelta(hours=1)
+DEFAULT_LATENESS: timedelta | None = None
+# About 60 MB of held matches per group, measured; beyond it the oldest windows close early.
+MAX_GROUP_ENTRIES = 100_000
 
 
 class MatchLike(Protocol):
@@ -69,8 +73,10 @@ class Correlator:
         *,
         lateness: timedelta | None = DEFAULT_LATENESS,
         max_evidence: int = 20,
+        max_group_entries: int = MAX_GROUP_ENTRIES,
     ) -> None:
         self.lateness = None if lateness is None else lateness.total_seconds()
+        self.max_group_entries = max_group_entries
         self.max_evidence = max_evidence
         self.stats = CorrelatorStats()
         self.rules = list(correlation_rules)
@@ -79,7 +85,7 @@ class Correlator:
         self._groups: dict[int, dict[Hashable, Group]] = {}
         self._suppressed: set[int] = set()
         self._seq = 0
-        self._warned_late: set[int] = set()
+        self._warned: set[Hashable] = set()
         self._build(list(base_rules))
 
     # -- building -------------------------------------------------------------------------
@@ -162,8 +168,10 @@ class Correlator:
                 self.stats.ungrouped += 1
                 continue
             group = self._add(plan, group_key, entry)
-            if group is not None and not plan.deferred and self.lateness is not None:
-                yield from self._close(plan, group_key, group, group.max_time - self.lateness)
+            if group is not None and not plan.deferred:
+                watermark = self._watermark(plan, group)
+                if watermark > group.closed_until:
+                    yield from self._close(plan, group_key, group, watermark)
 
     def flush(self) -> Iterator[Finding]:
         """End of input: close every window, lower correlations before the ones above."""
@@ -227,13 +235,30 @@ class Correlator:
         self.stats.max_held = max(self.stats.max_held, self.stats.held)
         return group
 
+    def _watermark(self, plan: Plan, group: Group) -> float:
+        """Event time before which this group's input is taken as complete."""
+        watermark = float("-inf") if self.lateness is None else group.max_time - self.lateness
+        if len(group.entries) > self.max_group_entries:
+            oldest_kept = group.times[len(group.entries) - self.max_group_entries]
+            if oldest_kept > watermark and ("cap", id(plan)) not in self._warned:
+                self._warned.add(("cap", id(plan)))
+                log.warning(
+                    "correlation %s: a group holds over %d matches; closing its oldest windows "
+                    "early (later matches before %s count as late)",
+                    plan.rule.id,
+                    self.max_group_entries,
+                    group.entries[len(group.entries) - self.max_group_entries].evidence.time,
+                )
+            watermark = max(watermark, oldest_kept)
+        return watermark
+
     def _late(self, plan: Plan, entry: Entry) -> None:
         self.stats.late += 1
-        if id(plan) not in self._warned_late:
-            self._warned_late.add(id(plan))
+        if ("late", id(plan)) not in self._warned:
+            self._warned.add(("late", id(plan)))
             log.warning(
                 "correlation %s: %s arrived after its window closed and is not correlated; "
-                "feed files in time order or raise the lateness (now %ss)",
+                "feed matches in time order or raise the lateness (now %ss)",
                 plan.rule.id,
                 entry.evidence.provenance,
                 self.lateness,

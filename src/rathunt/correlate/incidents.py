@@ -1,9 +1,10 @@
 """Group findings into per-host incidents, each a kill-chain story with a confidence.
 
-An incident starts at a host's earliest finding not yet placed and takes every later finding
-on that host within `IncidentOptions.window` of that start; the next finding after the window
-starts the next incident. Findings without a host are grouped under `UNKNOWN_HOST`, and
-findings without a time join their host's first incident, so nothing is left out silently.
+A host's findings, in time order, stay in one incident while each comes within
+`IncidentOptions.window` of the one before: an implant that keeps beaconing or keylogging is
+one incident however long it runs, and a quiet gap longer than the window starts the next.
+Findings without a host are grouped under `UNKNOWN_HOST`, and findings without a time join
+their host's first incident, so nothing is left out silently.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
-from rathunt.correlate.score import IncidentOptions, is_correlation, score_incident
+from rathunt.correlate.score import IncidentOptions, last_time, score_incident
 from rathunt.correlate.stages import stage_of, stage_rank
 from rathunt.model import Finding, Incident, Technique
 
@@ -52,17 +52,18 @@ def build_incidents(
 
 
 def _split(findings: list[Finding], options: IncidentOptions) -> list[list[Finding]]:
-    """Consecutive spans of at most `window` from each span's first finding."""
+    """Runs of findings in which no gap between neighbours exceeds `window`."""
     timed = sorted((f for f in findings if f.time is not None), key=_finding_key)
     untimed = [f for f in findings if f.time is None]
     spans: list[list[Finding]] = []
-    start: datetime | None = None
+    latest: datetime | None = None
     for finding in timed:
         assert finding.time is not None
-        if start is None or finding.time - start > options.window:
+        if latest is None or finding.time - latest > options.window:
             spans.append([])
-            start = finding.time
         spans[-1].append(finding)
+        last = last_time(finding) or finding.time
+        latest = last if latest is None else max(latest, last)
     if untimed:
         if spans:
             spans[0].extend(untimed)
@@ -78,7 +79,7 @@ def _incident(host: str, members: list[Finding], options: IncidentOptions) -> In
     stages = sorted(grouped.items(), key=lambda item: stage_rank(item[0], options.stages))
 
     times = [f.time for f in members if f.time is not None]
-    lasts = [_last_time(f) for f in members]
+    lasts = [last_time(f) for f in members]
     first = min(times) if times else None
     last = max((t for t in lasts if t is not None), default=None)
     scored = score_incident(stages, options)
@@ -96,11 +97,6 @@ def _incident(host: str, members: list[Finding], options: IncidentOptions) -> In
         techniques=_techniques(members),
         explanation=scored.explanation,
     )
-
-
-def _last_time(finding: Finding) -> datetime | None:
-    last = finding.extra.get("last_time")
-    return last if isinstance(last, datetime) else finding.time
 
 
 def _techniques(findings: list[Finding]) -> list[Technique]:
@@ -129,40 +125,3 @@ def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def incident_record(incident: Incident) -> dict[str, Any]:
-    """One incident as a JSON-ready object: the JSONL schema in docs/correlate.md."""
-    return {
-        "type": "incident",
-        "id": incident.id,
-        "computer": incident.computer,
-        "confidence": incident.confidence,
-        "score": incident.score,
-        "first": _iso(incident.first),
-        "last": _iso(incident.last),
-        "stages": [
-            {
-                "stage": name,
-                "findings": [_evidence(finding) for finding in group],
-            }
-            for name, group in incident.stages
-        ],
-        "rules": incident.rules,
-        "techniques": [{"id": t.id, "name": t.name} for t in incident.techniques],
-        "explanation": incident.explanation,
-    }
-
-
-def _evidence(finding: Finding) -> dict[str, Any]:
-    return {
-        "rule_id": finding.rule_id,
-        "rule_title": finding.rule_title,
-        "level": finding.level,
-        "time": _iso(finding.time),
-        "last_time": _iso(_last_time(finding)),
-        "count": finding.count,
-        "correlation": is_correlation(finding),
-        "source": str(finding.provenance),
-        "record_id": finding.record_id,
-    }

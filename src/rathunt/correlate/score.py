@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from rathunt.correlate.stages import KILL_CHAIN, UNMAPPED, Stages, stage_rank
 from rathunt.model import Finding
@@ -26,7 +26,7 @@ LEVEL_POINTS = {"informational": 0.0, "low": 0.25, "medium": 0.5, "high": 1.0, "
 class IncidentOptions:
     """How findings group into incidents and how incidents are scored."""
 
-    window: timedelta = timedelta(hours=24)  # an incident spans at most this from its start
+    window: timedelta = timedelta(hours=24)  # the longest quiet gap inside one incident
     stages: Stages = KILL_CHAIN
     stage_points: float = 1.0  # per distinct stage beyond the first
     order_points: float = 1.0  # times the share of stage pairs in kill-chain order
@@ -83,37 +83,53 @@ def _stage_part(
     return points
 
 
-def _first_times(reached: Sequence[tuple[str, list[Finding]]]) -> list[tuple[float, int, str]]:
-    """(first time, rank, stage) per stage that has a timed finding, in time order."""
-    firsts = []
-    for rank, (name, group) in enumerate(reached):
-        times = [f.time.timestamp() for f in group if f.time is not None]
-        if times:
-            firsts.append((min(times), rank, name))
-    return sorted(firsts)
+def _spans(reached: Sequence[tuple[str, list[Finding]]]) -> list[tuple[str, float, float]]:
+    """(stage, first time, last time) per stage with a timed finding, in kill-chain order."""
+    spans = []
+    for name, group in reached:
+        firsts = [f.time.timestamp() for f in group if f.time is not None]
+        lasts = [t.timestamp() for t in (last_time(f) for f in group) if t is not None]
+        if firsts:
+            spans.append((name, min(firsts), max(lasts)))
+    return spans
+
+
+def _stage_pairs(
+    reached: Sequence[tuple[str, list[Finding]]],
+) -> list[tuple[str, str, bool]]:
+    """Every (earlier stage, later stage) pair, and whether the earlier one came first.
+
+    A pair is in order when some finding of the earlier stage precedes some finding of the
+    later one: stages recur (a relaunch is execution again, days later), so only a later
+    stage seen entirely before an earlier one counts against the order.
+    """
+    spans = _spans(reached)
+    return [
+        (early[0], late[0], early[1] <= late[2])
+        for i, early in enumerate(spans)
+        for late in spans[i + 1 :]
+    ]
 
 
 def _order_share(
     reached: Sequence[tuple[str, list[Finding]]], options: IncidentOptions
 ) -> float | None:
-    """Share of stage pairs whose first findings came in kill-chain order; None below two."""
-    firsts = _first_times(reached)
-    if len(firsts) < 2:
+    """Share of stage pairs in kill-chain order; None with fewer than two timed stages."""
+    pairs = _stage_pairs(reached)
+    if not pairs:
         return None
-    pairs = [(a, b) for i, a in enumerate(firsts) for b in firsts[i + 1 :]]
-    in_order = sum(1 for a, b in pairs if a[1] < b[1] or a[0] == b[0])
-    return in_order / len(pairs)
+    return sum(1 for _, _, in_order in pairs if in_order) / len(pairs)
 
 
 def _disorder(reached: Sequence[tuple[str, list[Finding]]], options: IncidentOptions) -> str:
-    firsts = _first_times(reached)
-    late = [
-        f"{b[2]} before {a[2]}"
-        for i, a in enumerate(firsts)
-        for b in firsts[i + 1 :]
-        if a[1] > b[1] and a[0] != b[0]
-    ]
+    late = [f"{b} only before {a}" for a, b, in_order in _stage_pairs(reached) if not in_order]
     return f" ({'; '.join(late[:3])})" if late else ""
+
+
+def last_time(finding: Finding) -> datetime | None:
+    """When a folded or correlation finding's last event happened; its time otherwise."""
+    last = finding.extra.get("last_time")
+    return last if isinstance(last, datetime) else finding.time
 
 
 def _level_part(findings: list[Finding], options: IncidentOptions, lines: list[str]) -> float:
