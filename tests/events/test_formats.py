@@ -140,8 +140,9 @@ _NOT_IN_FLAT = {
 
 
 @pytest.mark.parametrize("window", [257, 4096])
-def test_records_across_window_edges(shared_data: Path, tmp_path: Path,
-                                     monkeypatch: pytest.MonkeyPatch, window: int) -> None:
+def test_records_across_window_edges(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
     """Small text windows cut records mid-way; the readers must still give every record."""
     from rathunt.events import json_reader, xml_reader
 

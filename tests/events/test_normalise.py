@@ -135,3 +135,20 @@ def test_dotted_winlogbeat_keys() -> None:
 def test_records_of_no_known_layout_are_refused(record: object) -> None:
     with pytest.raises(InputError, match="line 1"):
         normalise(record, HERE)
+
+
+@pytest.mark.data
+def test_defender_names_with_blanks_also_without(shared_data: Path) -> None:
+    """SigmaHQ's windefend rules say ThreatName and ProcessName for "Threat Name" and
+    "Process Name"."""
+    sample = next(
+        (shared_data / "sigma" / "regression_data").rglob(
+            "a7c3e5f2-8b1d-4e9a-b6c2-3d7f5e8a9b4c.evtx"
+        )
+    )
+    [event] = list(read_file(str(sample), ReadStats()))
+    assert (
+        event.fields["ThreatName"] == event.fields["Threat Name"] == ("Tool:Win32/EICAR_Test_File")
+    )
+    assert event.fields["ProcessName"].endswith("\\RedSun.exe")
+    assert event.fields["SourceName"] == event.fields["Source Name"]

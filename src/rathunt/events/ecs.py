@@ -61,6 +61,8 @@ def ecs_fields(
         data = _lookup(record, ("winlog", part))
         if isinstance(data, dict):
             fields.update(data)
+            if " " in "".join(data):
+                _spaceless(data, fields)
         else:
             _dotted_children(record, f"winlog.{part}.", fields)
     return fields, _text(fields.get("Channel")), _text(fields.get("Provider_Name")), moment
@@ -106,6 +108,12 @@ def _dotted_children(record: dict[str, Any], prefix: str, fields: dict[str, Fiel
     for key, value in record.items():
         if key.startswith(prefix):
             fields[key[len(prefix) :]] = value
+
+
+def _spaceless(data: dict[str, Any], fields: dict[str, FieldValue]) -> None:
+    for name in data:
+        if " " in name:
+            fields.setdefault(name.replace(" ", ""), data[name])
 
 
 def _as_int(value: Any) -> Any:

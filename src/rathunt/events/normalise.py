@@ -12,6 +12,8 @@ same flat fields:
   both, the data's value wins, as SigmaHQ rules expect (Eventlog 104's `Channel` is the
   cleared log's name).
 - Unnamed `<Data>` values as a list under `Data`.
+- Data names with blanks (Windows Defender's `Threat Name`) also without them (`ThreatName`),
+  as SigmaHQ rules write them.
 
 The log source is taken from the System channel and provider before data can shadow them.
 """
@@ -160,8 +162,18 @@ def _data_fields(data: dict[str, Any], fields: dict[str, FieldValue]) -> None:
                 if value is _HANDLED:
                     continue
                 fields[name] = value
+    if " " in "".join(data):
+        add_spaceless_names(data, fields)
     if "EventID" in data or "EventRecordID" in data:
         fields["EventID"], fields["EventRecordID"] = event_id, record_id
+
+
+def add_spaceless_names(data: dict[str, Any], fields: dict[str, FieldValue]) -> None:
+    """Data names with blanks (Defender's "Threat Name") also under the name without them
+    ("ThreatName"), which is how SigmaHQ rules spell them."""
+    for name in data:
+        if " " in name:
+            fields.setdefault(name.replace(" ", ""), fields.get(name))
 
 
 _HANDLED = object()
