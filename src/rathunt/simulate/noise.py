@@ -375,6 +375,34 @@ def admin_firewall(
         yield events
 
 
+def admin_tools(
+    host: Host, sessions: list[Session], rng: random.Random, start: int, end: int
+) -> Iterator[Episode]:
+    """Administrators and helpdesk checking a machine: the same commands an operator runs."""
+    rate = 0.15 if host.kind == "server" else 0.01
+    for t, session in _session_arrivals(sessions, rng, rate):
+        cmd, events = _process(
+            host,
+            t,
+            "C:\\Windows\\System32\\cmd.exe",
+            '"C:\\Windows\\system32\\cmd.exe" ',
+            session.explorer,
+        )
+        for image, command in rng.sample(
+            [
+                ("ipconfig.exe", "ipconfig  /all"),
+                ("whoami.exe", "whoami  /groups"),
+                ("systeminfo.exe", "systeminfo"),
+                ("tasklist.exe", "tasklist  /svc"),
+                ("net.exe", "net  localgroup administrators"),
+            ],
+            k=rng.randint(1, 3),
+        ):
+            t += rng.randrange(5 * SECOND, 2 * MINUTE)
+            events += _process(host, t, f"C:\\Windows\\System32\\{image}", command, cmd)[1]
+        yield events
+
+
 def background_network(
     host: Host, sessions: list[Session], rng: random.Random, start: int, end: int
 ) -> Iterator[Episode]:
@@ -423,5 +451,6 @@ GENERATORS: dict[str, Generator] = {
     "services": services_and_tasks,
     "firewall": admin_firewall,
     "network": background_network,
+    "admin": admin_tools,
     "fileserver": server_access,
 }

@@ -114,9 +114,11 @@ def _hex(value: int) -> str:
 def _sysmon(
     host: Host, t: int, event_id: int, data: dict[str, Any], label: Label | None
 ) -> SimEvent:
-    return SimEvent(
-        t, host, SYSMON, event_id, {"RuleName": "-", "UtcTime": utc_time(t), **data}, label
-    )
+    head: dict[str, Any] = {"RuleName": "-"}
+    if "EventType" in data:
+        head["EventType"] = data.pop("EventType")
+    head["UtcTime"] = utc_time(t)
+    return SimEvent(t, host, SYSMON, event_id, {**head, **data}, label)
 
 
 def process_create(host: Host, t: int, proc: Process, label: Label | None = None) -> list[SimEvent]:
@@ -257,6 +259,7 @@ def file_create(
         "Image": proc.image,
         "TargetFilename": path,
         "CreationUtcTime": utc_time(t),
+        "User": proc.user,
     }
     return [_sysmon(host, t, 11, data, label)]
 
@@ -279,8 +282,11 @@ def registry_event(
         "TargetObject": target,
     }
     if event_type != "SetValue":
+        data["User"] = proc.user
         return [_sysmon(host, t, 12, data, label)]
-    data["Details"] = details if details is not None else ""
+    value = details if details is not None else ""
+    data["Details"] = value
+    data["User"] = proc.user
     events = [_sysmon(host, t, 13, data, label)]
     if host.auditing:
         events.append(
@@ -349,6 +355,8 @@ def process_access(
         "GrantedAccess": access,
         "CallTrace": "C:\\Windows\\SYSTEM32\\ntdll.dll+9d234|C:\\Windows\\System32\\KERNELBASE.dll"
         "+2bcae|UNKNOWN(00000000004A2C1E)",
+        "SourceUser": source.user,
+        "TargetUser": target.user,
     }
     return [_sysmon(host, t, 10, data, label)]
 

@@ -28,8 +28,17 @@ from rathunt.simulate.variants import build_implant, variant_label
 log = logging.getLogger(__name__)
 
 PROFILE_NOISE = {
-    "workstation": ("logons", "browsing", "office", "updates", "services", "firewall", "network"),
-    "server": ("logons", "updates", "services", "firewall", "network", "fileserver"),
+    "workstation": (
+        "logons",
+        "browsing",
+        "office",
+        "updates",
+        "services",
+        "firewall",
+        "network",
+        "admin",
+    ),
+    "server": ("logons", "updates", "services", "firewall", "network", "fileserver", "admin"),
 }
 DEFAULT_START = datetime(2026, 11, 2, tzinfo=UTC)
 FIRST_NAMES = (
