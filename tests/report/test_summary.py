@@ -149,3 +149,27 @@ def test_at_80_columns_every_column_stays(counts: RunCounts) -> None:
     row = lines[lines.index(header) + 2]
     assert row.startswith("01566s-win16-ir.th…  informational")
     assert row.endswith("2026-03-14T09:26:53Z   0s")
+
+
+def test_incidents_rank_by_confidence_and_cap_at_top(
+    findings: list[Finding], incident: Incident, counts: RunCounts
+) -> None:
+    """The most confident incidents come first; a hostile stage name is shown inert."""
+    from dataclasses import replace
+
+    low = replace(incident, id="inc-low", computer="WS-LOW", confidence="low", score=1.0)
+    medium = replace(
+        incident,
+        id="inc-medium",
+        computer="WS-MEDIUM",
+        confidence="medium",
+        score=2.5,
+        stages=[("\x1b[2Jexecution", incident.stages[0][1])],
+    )
+    console = plain_console()
+    render_summary(console, findings, [low, medium, incident], counts, top=2)
+    text = rendered(console)
+    assert "Incidents (top 2 of 3)" in text
+    assert text.index("high 0.92") < text.index("medium 2.50")
+    assert "WS-LOW" not in text
+    assert "stages: execution\n" in text
