@@ -52,6 +52,7 @@ from rathunt.engine.nodes import (
     Not,
     NullTest,
     Or,
+    field_text,
 )
 from rathunt.errors import UnsupportedFeatureError
 
@@ -90,7 +91,7 @@ def _node(item: object, placeholders: Placeholders, degraded: list[str]) -> Node
     if isinstance(item, ConditionAND):
         return And([_node(arg, placeholders, degraded) for arg in item.args])
     if isinstance(item, ConditionOR):
-        return Or([_node(arg, placeholders, degraded) for arg in item.args])
+        return _any([_node(arg, placeholders, degraded) for arg in item.args])
     if isinstance(item, ConditionNOT):
         return Not(_node(item.args[0], placeholders, degraded))
     if isinstance(item, ConditionFieldEqualsValueExpression):
@@ -130,9 +131,33 @@ def _keyword_node(value: SigmaType, placeholders: Placeholders, degraded: list[s
 
 
 def _any(nodes: list[Node]) -> Node:
-    if not nodes:
+    """OR-link nodes; text tests on one field merge into one node that folds the value once."""
+    flat: list[Node] = []
+    for node in nodes:
+        flat.extend(node.children if isinstance(node, Or) else [node])
+    groups: dict[tuple[str, bool], list[v.TextTest]] = {}
+    merged: list[Node] = []
+    for node in flat:
+        if isinstance(node, FieldTest) and isinstance(node.test, v.TextTest):
+            key = (node.field, node.test.cased)
+            if key not in groups:
+                groups[key] = []
+                merged.append(node)  # placeholder, replaced below
+            groups[key].append(node.test)
+        else:
+            merged.append(node)
+    result: list[Node] = []
+    for node in merged:
+        if isinstance(node, FieldTest) and isinstance(node.test, v.TextTest):
+            tests = groups[(node.field, node.test.cased)]
+            result.append(
+                node if len(tests) == 1 else field_text(node.field, tests[0].cased, tests)
+            )
+        else:
+            result.append(node)
+    if not result:
         return Const(False)
-    return nodes[0] if len(nodes) == 1 else Or(nodes)
+    return result[0] if len(result) == 1 else Or(result)
 
 
 def _value_tests(

@@ -89,7 +89,7 @@ class Engine:
         setattr(self.stats, status, getattr(self.stats, status) + 1)
         if compiled is not None:
             self._rules.append(compiled)
-            if compiled.tree.necessary() is None:
+            if not compiled.tree.necessary():
                 self.stats.unfiltered += 1
 
     def _compile(self, rule: Rule) -> _Compiled | None:
@@ -116,19 +116,22 @@ class Engine:
         )
 
     def match(self, batch: Sequence[Event]) -> Iterator[Match]:
-        """Every (rule, event) match in the batch, events in order."""
-        for event in batch:
-            rules, prefilter = self._source(event.logsource)
+        """Every (rule, event) match in the batch, events in order, rules in load order."""
+        found: list[list[Match]] = [[] for _ in batch]
+        for logsource, positions in _by_logsource(batch).items():
+            rules, prefilter = self._source(logsource)
             if not rules:
                 continue
-            fields = event.fields
-            mask = prefilter.candidates(fields)
-            while mask:
-                low = mask & -mask
-                mask ^= low
-                compiled = rules[low.bit_length() - 1]
-                if compiled.tree.evaluate(fields):
-                    yield _match(compiled, event)
+            group = [batch[position] for position in positions]
+            candidates = prefilter.candidates([event.fields for event in group])
+            for position, event, admitted in zip(positions, group, candidates, strict=True):
+                fields = event.fields
+                for index in admitted:
+                    compiled = rules[index]
+                    if compiled.tree.evaluate(fields):
+                        found[position].append(_match(compiled, event))
+        for matches in found:
+            yield from matches
 
     def match_reference(self, batch: Sequence[Event]) -> Iterator[Match]:
         """The same matches, by evaluating every applicable rule on every event (slow)."""
@@ -149,6 +152,13 @@ class Engine:
             cached = self._by_source[logsource] = (rules, prefilter)
             log.debug("log source %s: %d rules", logsource, len(rules))
         return cached
+
+
+def _by_logsource(batch: Sequence[Event]) -> dict[LogSource, list[int]]:
+    groups: dict[LogSource, list[int]] = {}
+    for position, event in enumerate(batch):
+        groups.setdefault(event.logsource, []).append(position)
+    return groups
 
 
 def _match(compiled: _Compiled, event: Event) -> Match:

@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rathunt.engine.values import ValueTest
+from rathunt.engine.values import TextTest, ValueTest, as_text
 from rathunt.model import FieldValue
 
 # Prefilter atoms: ("text", field, needle) must occur in the case-folded text of the field;
 # ("number", field, n) the field must equal n; field "*" means any field (keywords).
 Atom = tuple[str, str, object]
+# A clause is a set of atoms one of which must hold; a node's necessary condition is a short
+# list of clauses that must all hold (empty: nothing is known).
+Clause = frozenset[Atom]
+MAX_CLAUSES = 3
 
 _MISSING = object()
 
@@ -27,8 +31,8 @@ class Node:
     def evaluate(self, fields: dict[str, FieldValue]) -> bool:
         raise NotImplementedError
 
-    def necessary(self) -> frozenset[Atom] | None:
-        return None
+    def necessary(self) -> list[Clause]:
+        return []
 
     def field_names(self) -> Iterable[str]:
         return ()
@@ -49,12 +53,15 @@ class And(Node):
     children: list[Node]
 
     def evaluate(self, fields: dict[str, FieldValue]) -> bool:
-        return all(child.evaluate(fields) for child in self.children)
+        # A plain loop: this is the innermost call of matching, and generators cost here.
+        for child in self.children:  # noqa: SIM110
+            if not child.evaluate(fields):
+                return False
+        return True
 
-    def necessary(self) -> frozenset[Atom] | None:
-        options = [child.necessary() for child in self.children]
-        known = [atoms for atoms in options if atoms]
-        return max(known, key=_selectivity) if known else None
+    def necessary(self) -> list[Clause]:
+        clauses = {clause for child in self.children for clause in child.necessary()}
+        return sorted(clauses, key=_selectivity, reverse=True)[:MAX_CLAUSES]
 
     def field_names(self) -> Iterable[str]:
         for child in self.children:
@@ -66,16 +73,20 @@ class Or(Node):
     children: list[Node]
 
     def evaluate(self, fields: dict[str, FieldValue]) -> bool:
-        return any(child.evaluate(fields) for child in self.children)
+        for child in self.children:  # noqa: SIM110
+            if child.evaluate(fields):
+                return True
+        return False
 
-    def necessary(self) -> frozenset[Atom] | None:
+    def necessary(self) -> list[Clause]:
+        """One clause: the union of each child's best clause."""
         union: set[Atom] = set()
         for child in self.children:
-            atoms = child.necessary()
-            if not atoms:
-                return None
-            union |= atoms
-        return frozenset(union)
+            clauses = child.necessary()
+            if not clauses:
+                return []
+            union |= clauses[0]
+        return [frozenset(union)]
 
     def field_names(self) -> Iterable[str]:
         for child in self.children:
@@ -108,12 +119,82 @@ class FieldTest(Node):
             return any(item is not None and self.test(item, fields) for item in value)
         return self.test(value, fields)
 
-    def necessary(self) -> frozenset[Atom] | None:
-        return _atoms(self.field, self.test)
+    def necessary(self) -> list[Clause]:
+        return _clauses(self.field, [self.test])
 
     def field_names(self) -> Iterable[str]:
         yield self.field
         yield from self.test.refers_to
+
+
+@dataclass(slots=True)
+class FieldText(Node):
+    """Several text values on one field, OR-linked (a Sigma value list): one fold, one pass.
+
+    Exact values become a set lookup, prefixes and suffixes one `startswith`/`endswith` over a
+    tuple; other text tests run one by one.
+    """
+
+    field: str
+    cased: bool
+    tests: list[TextTest]
+    exact: frozenset[str]
+    prefixes: tuple[str, ...]
+    suffixes: tuple[str, ...]
+    contains: tuple[str, ...]
+    rest: tuple[TextTest, ...]
+
+    def evaluate(self, fields: dict[str, FieldValue]) -> bool:
+        value = fields.get(self.field)
+        if value is None:
+            return False
+        if isinstance(value, list | tuple):
+            return any(item is not None and self._one(item) for item in value)
+        return self._one(value)
+
+    def _one(self, value: FieldValue) -> bool:
+        text = value if isinstance(value, str) else as_text(value)
+        if text is None:
+            return False
+        if not self.cased:
+            text = text.casefold()
+        if text in self.exact:
+            return True
+        if self.prefixes and text.startswith(self.prefixes):
+            return True
+        if self.suffixes and text.endswith(self.suffixes):
+            return True
+        for literal in self.contains:
+            if literal in text:
+                return True
+        return any(test.match_folded(text) for test in self.rest)
+
+    def necessary(self) -> list[Clause]:
+        return _clauses(self.field, list(self.tests))
+
+    def field_names(self) -> Iterable[str]:
+        yield self.field
+
+
+def field_text(field: str, cased: bool, tests: list[TextTest]) -> FieldText:
+    """Merge text tests of one field and one case mode into a single node."""
+    by_kind: dict[str, list[str]] = {"exact": [], "prefix": [], "suffix": [], "contains": []}
+    rest = []
+    for test in tests:
+        if test.kind in by_kind:
+            by_kind[test.kind].append(test.literal)
+        else:
+            rest.append(test)
+    return FieldText(
+        field,
+        cased,
+        tests,
+        frozenset(by_kind["exact"]),
+        tuple(by_kind["prefix"]),
+        tuple(by_kind["suffix"]),
+        tuple(by_kind["contains"]),
+        tuple(rest),
+    )
 
 
 @dataclass(slots=True)
@@ -161,16 +242,23 @@ class KeywordTest(Node):
                         return True
         return False
 
-    def necessary(self) -> frozenset[Atom] | None:
-        return _atoms("*", self.test)
+    def necessary(self) -> list[Clause]:
+        if self.test.needles and any("\0" in needle for needle in self.test.needles):
+            return []  # the prefilter joins values with NUL; such a needle could straddle two
+        return _clauses("*", [self.test])
 
 
-def _atoms(field: str, test: ValueTest) -> frozenset[Atom] | None:
-    if test.needles:
-        return frozenset(("text", field, needle) for needle in test.needles)
-    if test.numbers and field != "*":
-        return frozenset(("number", field, number) for number in test.numbers)
-    return None
+def _clauses(field: str, tests: list[ValueTest]) -> list[Clause]:
+    """One clause over the tests' needles, or none if any test cannot name one."""
+    atoms: set[Atom] = set()
+    for test in tests:
+        if test.needles:
+            atoms.update(("text", field, needle) for needle in test.needles)
+        elif test.numbers and field != "*":
+            atoms.update(("number", field, number) for number in test.numbers)
+        else:
+            return []
+    return [frozenset(atoms)] if atoms else []
 
 
 def _atom_score(kind: str, field: str, value: object) -> int:
@@ -179,7 +267,7 @@ def _atom_score(kind: str, field: str, value: object) -> int:
     return 6 if field == "EventID" else 24
 
 
-def _selectivity(atoms: frozenset[Atom]) -> tuple[int, int]:
+def _selectivity(atoms: Clause) -> tuple[int, int]:
     """Rank a candidate necessary condition: long text needles on specific fields first."""
     worst = 1_000
     for kind, field, value in atoms:

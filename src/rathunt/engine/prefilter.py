@@ -1,96 +1,152 @@
-"""The prefilter: which rules could possibly match an event, found in one pass per field.
+"""The prefilter: which rules could possibly match each event of a batch, found column-wise.
 
-Every compiled rule states a necessary condition (atoms one of which must hold). For one log
-source the atoms of all its rules are gathered per field: text needles into one Aho-Corasick
-automaton, numbers into one dictionary. An event's fields are case-folded once and scanned
-once; the hits OR together into a bit mask of candidate rules. Only those rules evaluate their
-full condition. Rules without a necessary condition are always candidates.
+Every compiled rule states a necessary condition: up to three clauses that must all hold, each
+a set of atoms one of which must hold. For one log source the atoms of all its rules are
+gathered per field: text needles into one Aho-Corasick automaton, numbers into one dictionary.
+
+A batch is scanned a column at a time: one field's values of all the batch's events are joined
+(NUL-separated) into one string, case-folded once and scanned once; each hit's position names
+its event. A hit that straddles two values can only add a candidate, never lose one, since
+candidates are then evaluated in full. The hits OR together into a bit mask of satisfied
+clauses per event; rules with all clauses satisfied are the event's candidates. Rules without
+a necessary condition are candidates for every event.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 import ahocorasick
 
-from rathunt.engine.nodes import Atom
+from rathunt.engine.nodes import Clause
 from rathunt.engine.values import as_number, as_text
 from rathunt.model import FieldValue
+
+Fields = dict[str, FieldValue]
 
 
 @dataclass(slots=True)
 class Prefilter:
-    """Per log source: automata and number maps that turn an event into candidate rules."""
+    """Per log source: automata and number maps that turn events into candidate rules.
+
+    Each clause of each rule owns one bit. A rule is a candidate when all its clause bits are
+    set; `owners[bit]` names the rule whose first clause owns that bit, with all its bits.
+    """
 
     always: int = 0
+    primaries: int = 0
+    owners: list[tuple[int, int] | None] = field(default_factory=list)
     text: list[tuple[str, Any]] = field(default_factory=list)
     numbers: list[tuple[str, dict[int | float, int]]] = field(default_factory=list)
     keywords: Any = None
 
-    def candidates(self, fields: dict[str, FieldValue]) -> int:
-        """The bit mask of rules whose necessary condition this event meets."""
-        mask = self.always
+    def candidates(self, rows: Sequence[Fields]) -> list[list[int]]:
+        """For each event, the positions of the rules it could match, in rule order."""
+        masks = [self.always] * len(rows)
         for name, automaton in self.text:
-            value = fields.get(name)
-            if value is None:
-                continue
-            if isinstance(value, list | tuple):
-                for item in value:
-                    mask |= _scan(automaton, as_text(item))
-            else:
-                mask |= _scan(automaton, value if isinstance(value, str) else as_text(value))
+            values = [row.get(name) for row in rows]
+            texts = [value if type(value) is str else _text_of(value) for value in values]
+            _scan_column(automaton, texts, masks)
         for name, table in self.numbers:
-            value = fields.get(name)
-            if value is None:
-                continue
-            for item in value if isinstance(value, list | tuple) else (value,):
+            _number_column(table, [row.get(name) for row in rows], masks)
+        if self.keywords is not None:
+            _scan_column(self.keywords, [_all_text(row) for row in rows], masks)
+        return [self._owners_of(mask) for mask in masks]
+
+    def _owners_of(self, mask: int) -> list[int]:
+        primaries = mask & self.primaries
+        owners = self.owners
+        found = []
+        while primaries:
+            low = primaries & -primaries
+            primaries ^= low
+            owner = owners[low.bit_length() - 1]
+            if owner is not None and mask & owner[1] == owner[1]:
+                found.append(owner[0])
+        return found
+
+
+def _scan_column(automaton: Any, texts: list[str], masks: list[int]) -> None:
+    """One Aho-Corasick pass over a whole column; each hit ORs its bits into its row."""
+    if not any(texts):
+        return
+    # starts[i + 1] is where row i + 1 begins, one past the NUL that ends row i.
+    starts = list(accumulate(len(text) + 1 for text in texts))
+    haystack = "\0".join(texts).casefold()
+    if len(haystack) != starts[-1] - 1:
+        # Case folding changed lengths (e.g. a German sharp s): positions must be per row.
+        for row, text in enumerate(texts):
+            for _end, bits in automaton.iter(text.casefold()):
+                masks[row] |= bits
+        return
+    for end, bits in automaton.iter(haystack):
+        masks[bisect_right(starts, end)] |= bits
+
+
+def _number_column(
+    table: dict[int | float, int], values: list[FieldValue], masks: list[int]
+) -> None:
+    for row, value in enumerate(values):
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            for item in value:
                 number = as_number(item)
                 if number is not None:
-                    mask |= table.get(number, 0)
-        if self.keywords is not None:
-            mask |= self._keyword_candidates(fields)
-        return mask
-
-    def _keyword_candidates(self, fields: dict[str, FieldValue]) -> int:
-        mask = 0
-        for value in fields.values():
-            if isinstance(value, str):
-                mask |= _scan(self.keywords, value)
-            elif isinstance(value, list | tuple):
-                for item in value:
-                    if isinstance(item, str):
-                        mask |= _scan(self.keywords, item)
-        return mask
+                    masks[row] |= table.get(number, 0)
+            continue
+        number = value if type(value) is int else as_number(value)
+        if number is not None:
+            masks[row] |= table.get(number, 0)
 
 
-def _scan(automaton: Any, text: str | None) -> int:
-    if not text:
-        return 0
-    mask = 0
-    for _end, bits in automaton.iter(text.casefold()):
-        mask |= bits
-    return mask
+def _text_of(value: FieldValue) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        return "\0".join(text for text in map(as_text, value) if text)
+    return as_text(value) or ""
 
 
-def build_prefilter(conditions: Sequence[frozenset[Atom] | None]) -> Prefilter:
-    """Build the prefilter for rules in this order (bit i is rule i)."""
+def _all_text(fields: Fields) -> str:
+    """All string values of an event, for keyword needles."""
+    values = fields.values()
+    texts = [value for value in values if type(value) is str]
+    for value in values:
+        if isinstance(value, list | tuple):
+            texts.extend(item for item in value if isinstance(item, str))
+    return "\0".join(texts)
+
+
+def build_prefilter(conditions: Sequence[list[Clause]]) -> Prefilter:
+    """Build the prefilter for rules in this order; a rule without clauses always runs."""
     prefilter = Prefilter()
     needles: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     numbers: dict[str, dict[int | float, int]] = defaultdict(lambda: defaultdict(int))
 
-    for position, atoms in enumerate(conditions):
-        bit = 1 << position
-        if not atoms:
-            prefilter.always |= bit
-            continue
-        for kind, name, value in atoms:
-            if kind == "text":
-                needles[name][str(value)] |= bit
-            else:
-                numbers[name][value] |= bit  # type: ignore[index]
+    for position, clauses in enumerate(conditions):
+        first = len(prefilter.owners)
+        bits = max(len(clauses), 1)
+        required = ((1 << bits) - 1) << first
+        prefilter.owners.append((position, required))
+        prefilter.owners.extend([None] * (bits - 1))
+        prefilter.primaries |= 1 << first
+        if not clauses:
+            prefilter.always |= required
+        for offset, clause in enumerate(clauses):
+            bit = 1 << (first + offset)
+            for kind, name, value in clause:
+                if kind == "text":
+                    needles[name][str(value)] |= bit
+                else:
+                    numbers[name][value] |= bit  # type: ignore[index]
 
     for name, table in needles.items():
         automaton = _automaton(table)

@@ -17,6 +17,7 @@ from typing import Any
 
 import re2
 
+from rathunt.engine.needles import regex_needles
 from rathunt.model import FieldValue
 
 # Python `re` fallback for patterns the linear-time engine refuses: it only ever sees this many
@@ -93,8 +94,10 @@ class TextTest(ValueTest):
         text = as_text(value)
         if text is None:
             return False
-        if not self.cased:
-            text = text.casefold()
+        return self.match_folded(text if self.cased else text.casefold())
+
+    def match_folded(self, text: str) -> bool:
+        """Match text already case-folded (unless the test is cased)."""
         kind = self.kind
         if kind == "exact":
             return text == self.literal
@@ -158,6 +161,7 @@ class RegexTest(ValueTest):
     source: str
     pattern: Any
     bounded: bool  # True when the Python fallback engine is used on a bounded prefix
+    needles: tuple[str, ...] | None
 
     def __call__(self, value: FieldValue, fields: dict[str, FieldValue]) -> bool:
         text = as_text(value)
@@ -171,8 +175,10 @@ class RegexTest(ValueTest):
 def compile_regex(source: str, flags: str) -> tuple[RegexTest, str | None]:
     """Compile with the linear-time engine; else Python's, bounded, and say why."""
     prefix = f"(?{flags})" if flags else ""
+    needles = regex_needles(source, flags)
     try:
-        return RegexTest(source, re2.compile(prefix + source, options=_RE2_OPTIONS), False), None
+        pattern = re2.compile(prefix + source, options=_RE2_OPTIONS)
+        return RegexTest(source, pattern, False, needles), None
     except re2.error as error:
         reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else ""
     pattern = re.compile(prefix + source)
@@ -180,7 +186,7 @@ def compile_regex(source: str, flags: str) -> tuple[RegexTest, str | None]:
         f"regex outside the linear-time engine ({reason or 'unsupported construct'}); "
         f"evaluated by a backtracking engine on the first {FALLBACK_REGEX_LIMIT} characters"
     )
-    return RegexTest(source, pattern, True), feature
+    return RegexTest(source, pattern, True, needles), feature
 
 
 @dataclass(slots=True)
