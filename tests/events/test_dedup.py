@@ -29,9 +29,10 @@ def _event(
 
 
 def test_in_order_log_is_one_run() -> None:
-    dedup = Deduplicator()
+    dedup = Deduplicator(recent_size=1000)
     assert not any(dedup.seen(_event(i, i)) for i in range(1, 50_001))
     assert dedup.runs() == 1
+    assert dedup.exact_ids() == 1000
     assert all(dedup.seen(_event(i, i)) for i in range(1, 50_001, 97))
 
 

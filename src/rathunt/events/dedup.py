@@ -27,8 +27,8 @@ from rathunt.model import Event
 # One run: [first id, last id, earliest time, latest time], times in epoch microseconds.
 _Run = list[int]
 
-# Exact (log, id) -> time entries kept: about 15 MB at most, whatever the input's size.
-RECENT_IDS = 1 << 17
+# Exact (log, id) -> time entries kept: about 16 MB at most, whatever the input's size.
+RECENT_IDS = 1 << 16
 
 
 class Deduplicator:
@@ -76,6 +76,10 @@ class Deduplicator:
     def runs(self) -> int:
         """How many runs are held: the memory this costs, for tests and logs."""
         return sum(len(runs) for _, runs in self._logs.values())
+
+    def exact_ids(self) -> int:
+        """How many ids' exact times are held (never more than `recent_size`)."""
+        return len(self._recent)
 
 
 def _insert(starts: list[int], runs: list[_Run], at: int, record_id: int, moment: int) -> None:
