@@ -117,7 +117,7 @@ def validate(sources: Sequence[Source], options: ValidateOptions) -> ValidationR
         rules=list(options.rules), packs=list(options.packs), fold_window=timedelta(0)
     )
     result = hunt(paths, hunt_options)
-    rules = [(r.id, r.title, r.level) for r in result.rules if not r.is_correlation]
+    rules = [(r.id, r.title, r.level) for r in result.rules]
     scores = score(result.findings, labels, rules)
     gates = check(scores, options.gates, options.max_benign_fp, options.fp_level)
     incidents: dict[str, int] = {}

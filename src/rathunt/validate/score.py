@@ -33,6 +33,7 @@ class RuleScore:
     fn: int = 0
     steps: set[str] = field(default_factory=set)
     variants: Counter[str] = field(default_factory=Counter)
+    correlation: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -41,7 +42,8 @@ class RuleScore:
             "level": self.level,
             "tp": self.tp,
             "fp": self.fp,
-            "fn": self.fn,
+            "fn": None if self.correlation else self.fn,
+            "correlation": self.correlation,
             "precision": _ratio(self.tp, self.tp + self.fp),
             "steps": sorted(self.steps),
         }
@@ -136,12 +138,14 @@ def score(
             0
         ] += 1
 
+    by_record = {(key[0], key[2]): key for key in labels}
     caught: dict[str, set[LabelKey]] = defaultdict(set)
     for finding in findings:
         rule = scores.rules.setdefault(
             finding.rule_id, RuleScore(finding.rule_id, finding.rule_title, finding.level)
         )
-        key = _key(finding)
+        rule.correlation = rule.correlation or finding.logsource == "correlation"
+        key = _key(finding) or _evidence_key(finding, by_record)
         hit = labels.get(key) if key else None
         if hit is None:
             rule.fp += finding.count
@@ -165,6 +169,21 @@ def _key(finding: Finding) -> LabelKey | None:
     return (finding.computer.lower(), finding.channel, finding.record_id)
 
 
+def _evidence_key(finding: Finding, by_record: dict[tuple[str, int], LabelKey]) -> LabelKey | None:
+    """A correlation finding names no record itself; it counts as true when one of the events
+    it rests on is labelled. Its evidence cites computer and record id, not the channel, so
+    the match is on those two."""
+    detail = finding.extra.get("correlation")
+    if not isinstance(detail, dict) or finding.computer is None:
+        return None
+    computer = finding.computer.lower()
+    for cited in detail.get("evidence", ()):
+        record = cited.get("record_id") if isinstance(cited, dict) else None
+        if isinstance(record, int) and (computer, record) in by_record:
+            return by_record[(computer, record)]
+    return None
+
+
 def _stage_hits(
     scores: Scores, caught: dict[str, set[LabelKey]], labels: dict[LabelKey, LabelRecord]
 ) -> None:
@@ -183,6 +202,9 @@ def _false_negatives(
     for key, record in labels.items():
         by_kind[_kind(record)].append(key)
     for rule in scores.rules.values():
+        if rule.correlation:
+            # A correlation cites a few events per window; missing ones are not its misses.
+            continue
         hits = caught.get(rule.id, set())
         for kind in {_kind(labels[k]) for k in hits}:
             rule.fn += sum(1 for key in by_kind[kind] if key not in hits)

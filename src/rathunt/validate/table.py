@@ -48,7 +48,8 @@ def rules_table(result: ValidationResult) -> Table:
     for rule in rules:
         if not (rule.tp or rule.fp):
             continue
-        table.add_row(Text(rule.title), rule.level, str(rule.tp), str(rule.fp), str(rule.fn))
+        misses = "-" if rule.correlation else str(rule.fn)
+        table.add_row(Text(rule.title), rule.level, str(rule.tp), str(rule.fp), misses)
     silent = sum(1 for r in rules if not (r.tp or r.fp))
     table.caption = f"{silent} rules matched nothing"
     return table
