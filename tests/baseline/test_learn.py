@@ -126,6 +126,17 @@ def test_learning_in_two_halves_equals_learning_at_once(tmp_path: Path) -> None:
     assert dump(whole) == dump(halves)
 
 
+def test_extending_keeps_the_file_compact(tmp_path: Path) -> None:
+    out = tmp_path / "b.duckdb"
+    for day in range(4):
+        learn(history(2, 1, first_day=day), out)
+    free, total = query(out, "SELECT free_blocks, total_blocks FROM pragma_database_size()")[0]
+    assert free <= total / 4
+    assert query(out, "SELECT count(*) FROM runs")[0][0] == 4
+    assert query(out, "SELECT count(DISTINCT day) FROM host_days")[0][0] == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.duckdb"]
+
+
 def test_relearning_the_same_days_does_not_count_them_twice(tmp_path: Path) -> None:
     out = tmp_path / "b.duckdb"
     learn(history(2, 2), out)

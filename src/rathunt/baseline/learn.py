@@ -98,6 +98,8 @@ def learn(
     finally:
         con.close()
         _remove(stage_path)
+    if _free_share(path) > 0.25:
+        compact(path)
     _log_result(result)
     return result
 
@@ -317,6 +319,36 @@ def _log_result(result: LearnResult) -> None:
             log.warning("%d events left out %s", count, reason)
     for problem in result.problems:
         log.warning("%s", problem)
+
+
+def _free_share(path: Path) -> float:
+    """The share of the file's blocks that earlier runs freed and nothing uses."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        row = con.execute("SELECT free_blocks, total_blocks FROM pragma_database_size()").fetchone()
+    finally:
+        con.close()
+    return float(row[0]) / float(row[1]) if row and row[1] else 0.0
+
+
+def compact(path: Path) -> None:
+    """Rewrite the file without the blocks earlier runs freed: DuckDB never shrinks a file."""
+    fresh = path.with_name(f".{path.name}.{os.getpid()}.compact")
+    _remove(fresh)
+    try:
+        con = duckdb.connect(str(fresh))
+        try:
+            row = con.execute("SELECT current_database()").fetchone()
+            catalog = str(row[0]).replace('"', '""') if row else "main"
+            con.execute(f"ATTACH '{_quote(path)}' AS previous (READ_ONLY)")
+            con.execute(f'COPY FROM DATABASE previous TO "{catalog}"')
+            con.execute("DETACH previous")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(fresh, path)
+    finally:
+        _remove(fresh)
 
 
 def _quote(path: Path) -> str:

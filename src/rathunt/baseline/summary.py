@@ -150,18 +150,20 @@ def suggest(summary: Summary, config: BaselineConfig) -> tuple[BaselineConfig, l
         curve = profile.new_per_host_day
         if len(curve) < 2 or curve[0] == 0:
             continue
-        day = next((n for n, rate in enumerate(curve) if n and rate <= curve[0] / 10), None)
-        if day is None:
+        floor = max(curve[0] / 10, profile.tail_rate)
+        last = len(curve) - 1
+        day = next(n for n, rate in enumerate(curve) if (n >= 1 and rate <= floor) or n == last)
+        if profile.tail_rate > curve[0] / 10:
             notes.append(
-                f"{profile.name}: new keys per host still {curve[-1]} a day on the last day, "
-                "not settled; learn a longer history"
+                f"{profile.name}: still {profile.tail_rate} new keys per host a day at the end "
+                f"of the history, more than a tenth of the first day's {curve[0]}; a longer "
+                "history would settle it"
             )
-            day = len(curve)
         settle = max(settle, day)
     rare_hosts = 0 if summary.hosts < 10 else max(1, round(summary.hosts * 0.05))
     notes.append(
         f"min_host_days = {settle}: by then every profile's daily new keys per host fell to a "
-        "tenth of the first day's"
+        "tenth of the first day's, or to its level at the end of the history"
     )
     notes.append(
         f"rare_hosts = {rare_hosts}: "
