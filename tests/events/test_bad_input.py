@@ -73,8 +73,9 @@ def test_corrupt_chunk_skips_only_its_records(shared_data: Path, tmp_path: Path)
         (b"   \n\n", "file is empty"),
         (b"MZ\x90\x00" + b"\x00" * 200, "not EVTX, JSON"),
         (b"ElfFile\x00" + b"\x00" * 100, "cannot read"),
+        (b"ElfFile\x00\x01\x02", "cannot read"),
     ],
-    ids=["empty", "blank", "not-evtx", "short-header"],
+    ids=["empty", "blank", "not-evtx", "short-header", "cut-header"],
 )
 def test_unreadable_files_fail_alone(tmp_path: Path, content: bytes, message: str) -> None:
     bad = tmp_path / "bad.evtx"

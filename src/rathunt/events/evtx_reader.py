@@ -96,6 +96,9 @@ def _layout(path: str) -> _Layout:
     size = os.path.getsize(path)
     with open(path, "rb") as handle:
         header = handle.read(HEADER_SIZE)
+        if len(header) < 0x2C:
+            # Too short to be checked; the parser refuses it with its own message.
+            return _Layout(0, 0, 0, 0, None)
         next_record_id = struct.unpack_from("<Q", header, 24)[0]
         declared_chunks = struct.unpack_from("<H", header, 0x2A)[0]
         whole_chunks, partial_bytes = divmod(max(size - HEADER_SIZE, 0), CHUNK_SIZE)

@@ -90,11 +90,11 @@ def _finish(
     provenance: Provenance,
 ) -> Event:
     event_id = fields.get("EventID")
-    if not isinstance(event_id, int):
+    if type(event_id) is not int:
         event_id = None
-    if channel == "Security" and event_id is not None:
-        add_security_twins(event_id, fields)
     logsource = logsource_for(channel, provider, event_id, fields)
+    if logsource.service == "security" and event_id is not None:
+        add_security_twins(event_id, fields)
     return Event(fields, logsource, provenance, moment)
 
 

@@ -47,7 +47,7 @@ def iter_files(paths: Iterable[PathLike], stats: ReadStats) -> Iterator[str]:
     for given in paths:
         path = os.fspath(given)
         if os.path.isdir(path):
-            yield from _walk(path)
+            yield from _walk(path, stats)
         elif os.path.exists(path):
             yield path
         else:
@@ -57,8 +57,9 @@ def iter_files(paths: Iterable[PathLike], stats: ReadStats) -> Iterator[str]:
             )
 
 
-def read_file(path: str, stats: ReadStats) -> Iterator[Event]:
+def read_file(path: PathLike, stats: ReadStats) -> Iterator[Event]:
     """Events of one file in any format rathunt reads; problems go into `stats`."""
+    path = os.fspath(path)
     stats.files += 1
     problems = ProblemLog(stats, path)
     try:
@@ -92,13 +93,16 @@ def read_file(path: str, stats: ReadStats) -> Iterator[Event]:
     try:
         yield from _read_kind(path, kind, compressed, head, problems, counts)
     except OSError as err:
-        problems.fail(
-            InputError(
-                f"cannot read the file: {err}",
-                path=path,
-                hint="check that it is a whole, readable file",
+        if counts:
+            problems.add(f"reading stopped: {err}", hint="check that it is a whole file", skipped=1)
+        else:
+            problems.fail(
+                InputError(
+                    f"cannot read the file: {err}",
+                    path=path,
+                    hint="check that it is a whole, readable file",
+                )
             )
-        )
     finally:
         problems.close()
         _count(stats, name, counts)
@@ -130,8 +134,19 @@ def _read_kind(
         yield from read_xml(path, compressed, head, problems, counts)
 
 
-def _walk(directory: str) -> Iterator[str]:
-    for root, dirs, files in os.walk(directory):
+def _walk(directory: str, stats: ReadStats) -> Iterator[str]:
+    def unreadable(err: OSError) -> None:
+        where = err.filename or directory
+        stats.files += 1
+        ProblemLog(stats, where).fail(
+            InputError(
+                f"cannot list the directory: {err.strerror or err}",
+                path=where,
+                hint="check its permissions",
+            )
+        )
+
+    for root, dirs, files in os.walk(directory, onerror=unreadable):
         dirs.sort()
         for name in sorted(files):
             yield str(Path(root) / name)
