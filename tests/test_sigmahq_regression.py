@@ -3,6 +3,9 @@
 The EVTX goes through `rathunt.events` and the rule through `rathunt.rules`, as in a hunt. The
 known failures are listed here and in docs/engine.md with their reasons; the test fails when a
 case starts failing and when a listed one starts passing, so the list stays true.
+
+Every known failure is a sample holding more records that satisfy the rule as written than
+its `match_count` says (the matching records are named); none is an engine error we know of.
 """
 
 from __future__ import annotations
@@ -21,7 +24,20 @@ pytestmark = [pytest.mark.data, pytest.mark.slow]
 RULE_DIRS = ("rules", "rules-emerging-threats", "rules-threat-hunting")
 
 # Rule id -> why the case fails (also in docs/engine.md, "SigmaHQ regression suite").
-KNOWN_FAILURES: dict[str, str] = {}
+KNOWN_FAILURES: dict[str, str] = {
+    "0b9ad457-2554-44c1-82c2-d56a99c42377": "3 matches, expected 1: records 14985, 14988 and "
+    "14990 all have TargetFilename containing \\AppData\\Roaming\\AnyDesk\\user.conf",
+    "8fbf3271-1ef6-4e94-8210-03c2317947f6": "3 matches, expected 1: records 26359, 26366 and "
+    "26373 drop procdump64.exe, procdump64a.exe and procdump.exe, all in the rule's list",
+    "7124aebe-4cd7-4ccb-8df0-6d6b93c96795": "2 matches, expected 1: records 33630917 and "
+    "33630948 both run dtrace.exe with lkd(0) in the command line",
+    "45e112d0-7759-4c2a-aa36-9f8fb79d3393": "3 matches, expected 1: records 28344631-33 each set "
+    "a ZoneMap\\Domains key to zone 2, which the filter does not exclude",
+    "c7dcacd0-cc59-4004-b0a4-1d6cdebe6f3e": "2 matches, expected 1: records 28656599 and "
+    "28656618 set AutoShareServer and AutoShareWks to 0, both in the rule's list",
+}
+# Cases that pass today; a drop below this is a regression even if the set check is updated.
+PASSING_AT_LEAST = 170
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,4 +96,6 @@ def test_regression_suite(sigma: Path, rules_by_id: dict[str, Rule]) -> None:
     new = {rule_id: why for rule_id, why in failures.items() if rule_id not in KNOWN_FAILURES}
     fixed = sorted(set(KNOWN_FAILURES) - set(failures))
     assert not new and not fixed, f"new failures: {new}; now passing: {fixed}"
-    assert len(failures) <= 0.02 * len(cases)
+    for rule_id, why in failures.items():
+        assert KNOWN_FAILURES[rule_id].startswith(why), (rule_id, why)
+    assert len(cases) - len(failures) >= PASSING_AT_LEAST

@@ -136,8 +136,8 @@ class Engine:
     def match_reference(self, batch: Sequence[Event]) -> Iterator[Match]:
         """The same matches, by evaluating every applicable rule on every event (slow)."""
         for event in batch:
-            for compiled in self._rules:
-                if _applies(compiled, event.logsource) and compiled.tree.evaluate(event.fields):
+            for compiled in self._source(event.logsource)[0]:
+                if compiled.tree.evaluate(event.fields):
                     yield _match(compiled, event)
 
     def rules_for(self, logsource: LogSource) -> list[Rule]:
