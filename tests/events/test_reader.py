@@ -142,3 +142,15 @@ def test_read_file_in_a_worker_process(shared_data: Path) -> None:
 def _count_in_worker(path: str) -> tuple[int, ReadStats]:
     stats = ReadStats()
     return sum(1 for _ in read_file(path, stats)), stats
+
+
+def test_stats_with_problems_cross_processes(tmp_path: Path) -> None:
+    """A worker's stats come back pickled; each problem keeps its full text."""
+    import pickle
+
+    (tmp_path / "empty.json").write_bytes(b"")
+    stats = ReadStats()
+    list(read_file(tmp_path / "empty.json", stats))
+    copy = pickle.loads(pickle.dumps(stats))
+    assert [str(p) for p in copy.problems] == [str(p) for p in stats.problems]
+    assert "file is empty" in str(copy.problems[0])
