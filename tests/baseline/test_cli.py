@@ -101,3 +101,17 @@ def test_usage_errors(tmp_path: Path, telemetry: Path) -> None:
     absent = runner.invoke(main, ["baseline", "show", str(tmp_path / "none.duckdb")])
     assert absent.exit_code == 3
     assert "no baseline file here" in absent.output
+
+
+def test_event_text_is_shown_as_data_not_markup(tmp_path: Path) -> None:
+    from rathunt.baseline import learn
+
+    from .fleet import START, Recorder, process
+
+    rec = Recorder()
+    hostile = "C:\\[b]x[/b].exe"
+    events = [process(rec, "ws01", START, "C:\\Windows\\explorer.exe", hostile, "x", "corp\\x")]
+    out = tmp_path / "b.duckdb"
+    learn(events, out)
+    shown = CliRunner().invoke(main, ["baseline", "show", str(out)])
+    assert "c:\\[b]x[/b].exe" in shown.output

@@ -173,3 +173,10 @@ def test_nothing_to_learn_is_reported(tmp_path: Path) -> None:
     result = learn([], tmp_path / "b.duckdb")
     assert result.events_learned == 0
     assert result.problems == ["no event with both a time and a host: nothing learned"]
+
+
+def test_paths_with_quotes_are_safe(tmp_path: Path) -> None:
+    out = tmp_path / "o'brien's \"fleet\".duckdb"
+    learn(history(2, 1), out)
+    learn(history(2, 1, first_day=1), out)
+    assert query(out, "SELECT count(*) FROM host_days")[0][0] == 4

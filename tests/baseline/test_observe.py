@@ -207,3 +207,31 @@ def test_real_service_and_task_records_become_autoruns(shared_data: Path) -> Non
     tasks = [row for row in rows if row[0] == "task"]
     assert tasks and tasks[0][1] == "\\cyalynss"
     assert tasks[0][2]
+
+
+def test_security_4657_run_values_count_and_deletions_do_not() -> None:
+    base = {
+        "EventID": "4657",
+        "Channel": "Security",
+        "Computer": "WS-0002.corp.example.com",
+        "ObjectValueName": "Spotify",
+        "ProcessName": "C:\\Users\\jsmith\\AppData\\Roaming\\Spotify\\Spotify.exe",
+        "TargetObject": f"HKU\\{USER_SID}\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\"
+        "Spotify",
+        "Details": '"C:\\Users\\jsmith\\AppData\\Roaming\\Spotify\\Spotify.exe" --autostart',
+    }
+    logsource = LogSource("windows", "security", ("registry_set", "registry_add", "registry_event"))
+    set_value = Event(
+        {**base, "EventType": "SetValue"}, logsource, Provenance("s", 1, "evtx"), START
+    )
+    deleted = Event(
+        {**base, "EventType": "DeleteValue"}, logsource, Provenance("s", 2, "evtx"), START
+    )
+    rows = observe([set_value, deleted]).frames["autorun"].select("kind", "name", "target").rows()
+    assert rows == [
+        (
+            "run",
+            "spotify",
+            '"c:\\users\\<user>\\appdata\\roaming\\spotify\\spotify.exe" --autostart',
+        )
+    ]

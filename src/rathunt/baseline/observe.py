@@ -155,9 +155,10 @@ def _autorun(
     """(kind, location, name, target, writer) for the four kinds of autorun, else None."""
     writer = _text(fields, "Image")
     if "registry_set" in categories or ("registry_event" in categories and event_id == 13):
+        if _text(fields, "EventType") not in ("", "SetValue"):
+            return None
         target_object = _text(fields, "TargetObject")
-        lowered = target_object.lower()
-        if not _AUTORUN_KEY.search(lowered):
+        if not _AUTORUN_KEY.search(target_object.lower()):
             return None
         location, _, name = target_object.rpartition("\\")
         return "run", location, name, _text(fields, "Details"), writer
