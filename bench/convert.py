@@ -24,8 +24,10 @@ def main() -> None:
     checkout = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
     ruleset = load_rules([checkout])
     windows = [r for r in ruleset.rules if _product(r) == "windows"]
-    print(f"{len(windows)} Windows rules of {len(ruleset.rules)} loaded from {checkout} "
-          f"({len(ruleset.problems)} load problems)\n")
+    print(
+        f"{len(windows)} Windows rules of {len(ruleset.rules)} loaded from {checkout} "
+        f"({len(ruleset.problems)} load problems)\n"
+    )
     print("| Target | Converted | Failed | Folded | Seconds |")
     print("|---|---:|---:|---:|---:|")
     reasons: dict[str, Counter[str]] = {}
@@ -37,8 +39,10 @@ def main() -> None:
         report = convert_rules(windows, target)
         seconds = time.perf_counter() - start
         counts = report.counts()
-        print(f"| {target.name} | {counts['converted']} | {counts['failed']} | "
-              f"{counts['folded']} | {seconds:.1f} |")
+        print(
+            f"| {target.name} | {counts['converted']} | {counts['failed']} | "
+            f"{counts['folded']} | {seconds:.1f} |"
+        )
         reasons[target.name] = Counter(_reason(r.reason) for r in report.failed)
     for name, counter in reasons.items():
         print(f"\n{name}: most common failure reasons")

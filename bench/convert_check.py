@@ -1,63 +1,23 @@
 """Differential check: DuckDB SQL of each rule against the engine, over the same events.
 
     python bench/convert_check.py njrat            # the njrat pack over its test events
-    python bench/convert_check.py sigmahq          # SigmaHQ rules over ../shared/data/evtx
+    python bench/convert_check.py sigmahq          # SigmaHQ Windows rules over ../shared/data/evtx
 
-Prints every rule whose SQL hits differ from the engine's matches, with the counts of
-events only the engine matched and only SQL matched.
+Prints every rule whose SQL hits differ from the engine's matches, with the events only the
+engine matched and only SQL matched, and the field values of those events that the rule uses.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
-from rathunt.engine import Engine
-from rathunt.events import ReadStats, read_paths
-from rathunt.rules import Rule, load_pack, load_rules
-from rathunt.rules.convert import convert_rules, get_target
-from rathunt.rules.convert.sqlcheck import EventTable, Key
+from rathunt.rules import load_pack, load_rules
+from rathunt.rules.convert.sqlcheck import compare
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 PACKS = Path(__file__).resolve().parents[1] / "src" / "rathunt" / "packs"
-
-
-def compare(rules: list[Rule], event_paths: list[Path]) -> list[tuple[Rule, set[Key], set[Key]]]:
-    """(rule, only the engine, only SQL) for every rule whose hit sets differ."""
-    engine = Engine(rules)
-    table = EventTable()
-    engine_hits: dict[str, set[Key]] = {}
-    stats = ReadStats()
-    batch = []
-    for event in read_paths(event_paths, stats=stats, keep_duplicates=True):
-        batch.append(event)
-        if len(batch) >= 2000:
-            _collect(engine, batch, engine_hits, table)
-            batch = []
-    _collect(engine, batch, engine_hits, table)
-    table.finish()
-
-    report = convert_rules([r for r in rules if r.support.status != "rejected"],
-                           get_target("duckdb"))  # fmt: skip
-    differences = []
-    for result in report.results:
-        if result.status != "converted":
-            continue
-        source = result.rule.sigma.logsource
-        wanted = {"product": source.product, "service": source.service,
-                  "category": source.category}  # fmt: skip
-        sql = set().union(*(table.hits(q, wanted) for q in result.queries))
-        mine = engine_hits.get(result.rule.id, set())
-        if sql != mine:
-            differences.append((result.rule, mine - sql, sql - mine))
-    return differences
-
-
-def _collect(engine: Engine, batch: list, hits: dict[str, set[Key]], table: EventTable) -> None:
-    for match in engine.match(batch):
-        provenance = match.event.provenance
-        hits.setdefault(match.rule.id, set()).add((provenance.path, provenance.record))
-    table.add(batch)
 
 
 def main() -> None:
@@ -67,10 +27,19 @@ def main() -> None:
     else:
         rules = load_rules([SHARED / "sigma" / "rules" / "windows"]).rules
         paths = [SHARED / "evtx"]
-    differences = compare(rules, paths)
-    print(f"{len(rules)} rules, {len(differences)} differ")
-    for rule, engine_only, sql_only in differences:
-        print(f"{rule.id} {rule.path}: engine only {len(engine_only)}, sql only {len(sql_only)}")
+    start = time.perf_counter()
+    differences, compared, errors = compare(rules, paths)
+    print(
+        f"{len(rules)} rules, {compared} compared, {len(differences)} differ "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
+    for rule, error in errors:
+        print(f"SQL does not run: {rule.id} {rule.path}: {error}")
+    for diff in differences:
+        print(f"\n{diff.rule.id} {diff.rule.path}")
+        print(f"  engine only: {sorted(diff.engine_only)[:5]}")
+        print(f"  sql only:    {sorted(diff.sql_only)[:5]}")
+        print(f"  query: {diff.query[:400]}")
 
 
 if __name__ == "__main__":

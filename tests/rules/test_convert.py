@@ -69,7 +69,9 @@ def test_correlation_converts_where_supported_and_fails_naming_the_feature(tmp_p
     assert correlated.queries[0].endswith("| search event_count >= 3")
 
     kusto = convert_rules(ruleset.rules, get_target("kql-defender"))
-    failed = {result.rule.title: result for result in kusto.results}["Many netsh firewall exceptions"]
+    failed = {result.rule.title: result for result in kusto.results}[
+        "Many netsh firewall exceptions"
+    ]
     assert failed.status == "failed"
     assert "correlation rule (event_count) is not supported by kql-defender" in failed.reason
     assert "0b6f3f2e-2b51-4f1e-9f0a-3c1d2e4f5a6b" in str(failed.error)
@@ -112,8 +114,9 @@ def test_sentinel_package_is_a_scheduled_analytic_rule() -> None:
 
 
 def test_cli_convert_reports_each_failure_and_the_counts() -> None:
-    result = CliRunner().invoke(main, ["-q", "rules", "convert", "-t", "kql-defender",
-                                       "--pack", "seed", "-f", "jsonl"])  # fmt: skip
+    result = CliRunner().invoke(
+        main, ["-q", "rules", "convert", "-t", "kql-defender", "--pack", "seed", "-f", "jsonl"]
+    )
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(records) == 7
@@ -124,8 +127,16 @@ def test_cli_convert_reports_each_failure_and_the_counts() -> None:
 def test_cli_targets_lists_every_target_with_its_install_state() -> None:
     result = CliRunner().invoke(main, ["rules", "targets", "--json"])
     rows = {row["name"]: row for row in json.loads(result.stdout)}
-    assert set(rows) >= {"splunk-sysmon", "kql-defender", "kql-sentinel", "elastic-lucene",
-                         "elastic-eql", "elastic-esql", "spark-sql", "duckdb"}  # fmt: skip
+    assert set(rows) >= {
+        "splunk-sysmon",
+        "kql-defender",
+        "kql-sentinel",
+        "elastic-lucene",
+        "elastic-eql",
+        "elastic-esql",
+        "spark-sql",
+        "duckdb",
+    }
     assert rows["splunk-sysmon"]["installed"] and rows["splunk-sysmon"]["correlations"]
     assert rows["kql-defender"]["correlations"] is False
 
@@ -139,7 +150,26 @@ def test_a_missing_backend_is_not_installed_and_names_the_extra() -> None:
     assert not missing.is_installed()
     try:
         _resolve(missing.backend)
-    except Exception as err:  # noqa: BLE001 - the message is what is tested
+    except Exception as err:
         assert "pip install 'rathunt[convert]'" in str(err)
     else:
         raise AssertionError("a missing backend module must raise")
+
+
+def test_powershell_script_rules_reach_splunk_with_their_source_and_event_id(
+    tmp_path: Path,
+) -> None:
+    rule = tmp_path / "ps.yml"
+    rule.write_text(
+        "title: PowerShell decodes base64\nid: 6b1d2f3a-4c5e-4f70-8a9b-0c1d2e3f4a5b\n"
+        "logsource:\n    product: windows\n    category: ps_script\n"
+        "detection:\n    selection:\n        ScriptBlockText|contains: 'FromBase64String'\n"
+        "    condition: selection\nlevel: medium\n",
+        encoding="utf-8",
+    )
+    [result] = convert_rules(load_rules([rule]).rules, get_target("splunk-sysmon")).results
+    assert result.queries == [
+        'source IN ("WinEventLog:Microsoft-Windows-PowerShell/Operational", '
+        '"WinEventLog:PowerShellCore/Operational") EventCode=4104 '
+        'ScriptBlockText="*FromBase64String*"'
+    ]

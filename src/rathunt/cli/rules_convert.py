@@ -27,24 +27,48 @@ FORMATS = ("query", "jsonl", "package")
 
 @click.command(name="convert")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("-t", "--target", "target_name", required=True, metavar="TARGET",
-              help="Query language and schema; `rathunt rules targets` lists them.")
+@click.option(
+    "-t",
+    "--target",
+    "target_name",
+    required=True,
+    metavar="TARGET",
+    help="Query language and schema; `rathunt rules targets` lists them.",
+)
 @click.option("--pack", "packs", multiple=True, metavar="NAME", help="A bundled rule pack.")
-@click.option("-f", "--format", "output_format", type=click.Choice(FORMATS), default="query",
-              show_default=True,
-              help="query: the queries; jsonl: one result per rule; package: a deployable file.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here instead of standard output.")
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="query",
+    show_default=True,
+    help="query: the queries; jsonl: one result per rule; package: a deployable file.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of standard output.",
+)
 @click.option("--strict", is_flag=True, help="Exit 1 when any rule failed to convert.")
-def convert(paths: tuple[Path, ...], target_name: str, packs: tuple[str, ...],
-            output_format: str, output: Path | None, strict: bool) -> None:  # fmt: skip
+def convert(
+    paths: tuple[Path, ...],
+    target_name: str,
+    packs: tuple[str, ...],
+    output_format: str,
+    output: Path | None,
+    strict: bool,
+) -> None:
     """Convert Sigma rules at PATHS (or --pack) to a SIEM's query language."""
     if not paths and not packs:
         raise click.UsageError("give rule PATHS or --pack NAME")
     target = get_target(target_name)
     if not target.is_installed():
-        click.echo(f"rathunt: error: target {target.name} needs {target.distribution}; "
-                   f"{EXTRA_HINT}", err=True)  # fmt: skip
+        click.echo(
+            f"rathunt: error: target {target.name} needs {target.distribution}; {EXTRA_HINT}",
+            err=True,
+        )
         sys.exit(EXIT_NOTHING)
 
     ruleset = _load(paths, packs)
@@ -77,8 +101,9 @@ def _render(report: ConversionReport, output_format: str) -> str:
     if output_format == "package":
         return package(report)
     if output_format == "jsonl":
-        return "".join(json.dumps(_result_record(r), ensure_ascii=False) + "\n"
-                       for r in report.results)  # fmt: skip
+        return "".join(
+            json.dumps(_result_record(r), ensure_ascii=False) + "\n" for r in report.results
+        )
     blocks = [str(query) for result in report.results for query in result.queries]
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
@@ -140,8 +165,10 @@ def targets(as_json: bool) -> None:
         state = "installed" if row["installed"] else f"not installed ({row['distribution']})"
         extras = [f"package: {row['package']}"] if row["package"] else []
         extras += ["correlations"] if row["correlations"] else []
-        click.echo(f"{row['name']:<15} {row['language']:<11} {state:<12} "
-                   f"{', '.join(extras):<36} {row['schema']}")  # fmt: skip
+        click.echo(
+            f"{row['name']:<15} {row['language']:<11} {state:<12} "
+            f"{', '.join(extras):<36} {row['schema']}"
+        )
     if not all(row["installed"] for row in rows):
         click.echo(EXTRA_HINT, err=True)
 

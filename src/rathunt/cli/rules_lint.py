@@ -14,18 +14,32 @@ from rathunt.rules.lint.findings import SEVERITY_RANK
 
 
 @click.command(name="lint")
-@click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=True, path_type=Path))  # fmt: skip
-@click.option("-f", "--format", "output_format", type=click.Choice(["text", "sarif"]),
-              default="text", show_default=True)  # fmt: skip
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report here instead of standard output.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
-              default="error", show_default=True,
-              help="Exit 1 when a finding at or above this severity is found.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "sarif"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report here instead of standard output.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note", "never"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding at or above this severity is found.",
+)
 @click.option("--no-sigmahq", is_flag=True, help="Run only rathunt's own checks.")
-def command(paths: tuple[Path, ...], output_format: str, output: Path | None, fail_on: str,
-            no_sigmahq: bool) -> None:  # fmt: skip
+def command(
+    paths: tuple[Path, ...], output_format: str, output: Path | None, fail_on: str, no_sigmahq: bool
+) -> None:
     """Lint Sigma rules at PATHS; exit 1 when findings reach --fail-on (for CI)."""
     report = lint_paths(list(paths), sigmahq=not no_sigmahq)
     if output_format == "sarif":
@@ -38,9 +52,11 @@ def command(paths: tuple[Path, ...], output_format: str, output: Path | None, fa
         output.write_text(text, encoding="utf-8")
 
     counts = report.counts()
-    click.echo(f"rathunt: linted {report.rules} rules in {report.files} files: "
-               f"{counts['error']} errors, {counts['warning']} warnings, {counts['note']} notes",
-               err=True)  # fmt: skip
+    click.echo(
+        f"rathunt: linted {report.rules} rules in {report.files} files: "
+        f"{counts['error']} errors, {counts['warning']} warnings, {counts['note']} notes",
+        err=True,
+    )
     if report.rules == 0 and report.files == 0:
         sys.exit(EXIT_NOTHING)
     if fail_on != "never" and any(
@@ -54,6 +70,8 @@ def _text(report: LintReport) -> str:
     lines = []
     for finding in report.findings:
         rule = f" [{finding.rule_id}]" if finding.rule_id else ""
-        lines.append(f"{finding.location()}: {finding.severity} {finding.check}{rule}: "
-                     f"{finding.message} (fix: {finding.hint})")  # fmt: skip
+        lines.append(
+            f"{finding.location()}: {finding.severity} {finding.check}{rule}: "
+            f"{finding.message} (fix: {finding.hint})"
+        )
     return "\n".join(lines) + ("\n" if lines else "")

@@ -1,8 +1,8 @@
 """Conversion of Sigma rules to SIEM query languages through pySigma backends.
 
-    report = convert_rules(ruleset.rules, get_target("splunk-sysmon"))
-    for result in report.results: result.status, result.queries, result.error
-    text = package(report)          # savedsearches.conf, Elastic NDJSON or Sentinel YAML
+report = convert_rules(ruleset.rules, get_target("splunk-sysmon"))
+for result in report.results: result.status, result.queries, result.error
+text = package(report)          # savedsearches.conf, Elastic NDJSON or Sentinel YAML
 """
 
 from rathunt.rules.convert.converter import (

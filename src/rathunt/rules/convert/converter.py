@@ -75,8 +75,12 @@ def convert_rules(rules: Sequence[Rule], target: Target) -> ConversionReport:
     counts = report.counts()
     log.info(
         "converted %d of %d rules to %s (%d failed, %d folded into correlations)",
-        counts["converted"], len(rules), target.name, counts["failed"], counts["folded"],
-    )  # fmt: skip
+        counts["converted"],
+        len(rules),
+        target.name,
+        counts["failed"],
+        counts["folded"],
+    )
     return report
 
 
@@ -107,8 +111,8 @@ def _convert_one(
     if not queries and isinstance(sigma, SigmaRule) and sigma._backreferences:
         return ConversionResult(rule, target.name, "folded", converted=sigma)
     if not queries:
-        err = _error(rule, target, "the backend produced no query for this rule")
-        return ConversionResult(rule, target.name, "failed", error=err, converted=sigma)
+        empty = _error(rule, target, "the backend produced no query for this rule")
+        return ConversionResult(rule, target.name, "failed", error=empty, converted=sigma)
     return ConversionResult(rule, target.name, "converted", queries=queries, converted=sigma)
 
 
@@ -121,11 +125,12 @@ def _check_logsource(target: Target, rule: Rule, sigma: SigmaRule | SigmaCorrela
         return
     if logsource.category not in target.categories:
         raise _error(
-            rule, target,
+            rule,
+            target,
             f"log source category {logsource.category} has no mapping in {target.name} "
             f"({target.schema})",
             hint="pick a target whose schema carries this log source",
-        )  # fmt: skip
+        )
 
 
 def _backend_convert(
@@ -137,6 +142,8 @@ def _backend_convert(
         if isinstance(sigma, SigmaCorrelationRule):
             return _convert_correlation(backend, target, sigma)
         return list(backend.convert_rule(sigma, target.output_format))
+    except ConversionError:
+        raise
     except SigmaTransformationError as err:
         message = f"{_first_sentence(str(err))} (log source {_logsource_text(sigma)})"
         raise _error_from(rule_id, target, message) from err
@@ -153,28 +160,31 @@ def _backend_convert(
 def _convert_correlation(
     backend: Backend, target: Target, sigma: SigmaCorrelationRule
 ) -> list[Any]:
-    feature = f"correlation rule ({sigma.type.value})"
+    feature = f"correlation rule ({sigma.type.name.lower()})"
     if not target.correlation_method:
         raise _error_from(
-            str(sigma.id or sigma.title), target,
+            str(sigma.id or sigma.title),
+            target,
             f"{feature} is not supported by {target.name}",
             hint="convert it for a target with correlation support (see `rathunt rules targets`)",
-        )  # fmt: skip
+        )
     methods = getattr(backend, "correlation_methods", None) or {}
     if target.correlation_method not in methods:
         raise _error_from(
-            str(sigma.id or sigma.title), target,
+            str(sigma.id or sigma.title),
+            target,
             f"{feature}: method {target.correlation_method} is not offered by this backend",
-        )  # fmt: skip
+        )
     try:
         return list(
             backend.convert_correlation_rule(sigma, target.output_format, target.correlation_method)
         )
     except NotImplementedError as err:
         raise _error_from(
-            str(sigma.id or sigma.title), target,
+            str(sigma.id or sigma.title),
+            target,
             f"{feature} is not supported by {target.name}: {_first_line(str(err))}",
-        ) from err  # fmt: skip
+        ) from err
 
 
 def _first_sentence(text: str) -> str:
@@ -195,8 +205,9 @@ def _first_line(text: str) -> str:
 
 
 def _error(rule: Rule, target: Target, message: str, hint: str | None = None) -> ConversionError:
-    return ConversionError(message, path=rule.path, where=f"rule {rule.id}, target {target.name}",
-                           hint=hint)  # fmt: skip
+    return ConversionError(
+        message, path=rule.path, where=f"rule {rule.id}, target {target.name}", hint=hint
+    )
 
 
 def _error_from(

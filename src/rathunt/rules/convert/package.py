@@ -31,12 +31,25 @@ log = logging.getLogger(__name__)
 SPLUNK_SEVERITY = {"informational": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
 # Elastic risk scores by severity, at the middle of each severity's documented band.
 ELASTIC_RISK = {"informational": 21, "low": 21, "medium": 47, "high": 73, "critical": 99}
-ELASTIC_SEVERITY = {"informational": "low", "low": "low", "medium": "medium", "high": "high",
-                    "critical": "critical"}  # fmt: skip
-SENTINEL_SEVERITY = {"informational": "Informational", "low": "Low", "medium": "Medium",
-                     "high": "High", "critical": "High"}  # fmt: skip
-ELASTIC_LANGUAGE = {"elastic-lucene": ("query", "lucene"), "elastic-eql": ("eql", "eql"),
-                    "elastic-esql": ("esql", "esql")}  # fmt: skip
+ELASTIC_SEVERITY = {
+    "informational": "low",
+    "low": "low",
+    "medium": "medium",
+    "high": "high",
+    "critical": "critical",
+}
+SENTINEL_SEVERITY = {
+    "informational": "Informational",
+    "low": "Low",
+    "medium": "Medium",
+    "high": "High",
+    "critical": "High",
+}
+ELASTIC_LANGUAGE = {
+    "elastic-lucene": ("query", "lucene"),
+    "elastic-eql": ("eql", "eql"),
+    "elastic-esql": ("esql", "esql"),
+}
 ELASTIC_INDEX = ["winlogbeat-*", "logs-windows.*", "logs-system.*"]
 
 _TECHNIQUE_TAG = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
@@ -121,15 +134,17 @@ def attack_of(tags: Sequence[str]) -> tuple[list[Tactic], list[Technique]]:
             continue
         entry = db.tactic_by_shortname(name.replace("_", "-"))
         if entry:
-            tactics[entry["external_id"]] = Tactic(entry["external_id"], entry["name"],
-                                                   entry["shortname"])  # fmt: skip
+            tactics[entry["external_id"]] = Tactic(
+                entry["external_id"], entry["name"], entry["shortname"]
+            )
     if not tactics:
         for technique in techniques.values():
             for shortname in db.technique(technique.id).get("tactics", []):
                 entry = db.tactic_by_shortname(shortname)
                 if entry:
-                    tactics[entry["external_id"]] = Tactic(entry["external_id"], entry["name"],
-                                                           entry["shortname"])  # fmt: skip
+                    tactics[entry["external_id"]] = Tactic(
+                        entry["external_id"], entry["name"], entry["shortname"]
+                    )
     return list(tactics.values()), list(techniques.values())
 
 
@@ -142,8 +157,7 @@ def splunk_savedsearches(results: Sequence[ConversionResult]) -> str:
     lines = ["[default]", "dispatch.earliest_time = -30d", "dispatch.latest_time = now", ""]
     for result in results:
         meta = rule_meta(result)
-        annotations = {"mitre_attack": [t.id for t in meta.techniques],
-                       "sigma_id": meta.id}  # fmt: skip
+        annotations = {"mitre_attack": [t.id for t in meta.techniques], "sigma_id": meta.id}
         description = meta.description
         if meta.references:
             description += "\nReferences:\n" + "\n".join(meta.references)
@@ -206,17 +220,25 @@ def _elastic_threat(meta: RuleMeta) -> list[dict[str, Any]]:
     threat = []
     for tactic in meta.tactics:
         techniques = [
-            {"id": t.id, "name": t.name, "reference": f"https://attack.mitre.org/techniques/"
-             f"{t.id.replace('.', '/')}/"}
+            {
+                "id": t.id,
+                "name": t.name,
+                "reference": f"https://attack.mitre.org/techniques/{t.id.replace('.', '/')}/",
+            }
             for t in meta.techniques
             if tactic.shortname in (db.technique(t.id) or {}).get("tactics", [])
-        ]  # fmt: skip
-        threat.append({
-            "framework": "MITRE ATT&CK",
-            "tactic": {"id": tactic.id, "name": tactic.name,
-                       "reference": f"https://attack.mitre.org/tactics/{tactic.id}/"},
-            "technique": techniques,
-        })  # fmt: skip
+        ]
+        threat.append(
+            {
+                "framework": "MITRE ATT&CK",
+                "tactic": {
+                    "id": tactic.id,
+                    "name": tactic.name,
+                    "reference": f"https://attack.mitre.org/tactics/{tactic.id}/",
+                },
+                "technique": techniques,
+            }
+        )
     return threat
 
 
@@ -228,23 +250,25 @@ def sentinel_yaml(results: Sequence[ConversionResult]) -> str:
         description = meta.description or meta.title
         if meta.references:
             description += "\nReferences: " + ", ".join(meta.references)
-        documents.append({
-            "id": meta.id,
-            "name": meta.title,
-            "description": description,
-            "severity": SENTINEL_SEVERITY.get(meta.level, "Medium"),
-            "requiredDataConnectors": [],
-            "queryFrequency": "1h",
-            "queryPeriod": "1h",
-            "triggerOperator": "gt",
-            "triggerThreshold": 0,
-            "tactics": [t.name.replace(" ", "") for t in meta.tactics],
-            "relevantTechniques": [t.id for t in meta.techniques],
-            "query": _query_text(result),
-            "kind": "Scheduled",
-            "version": "1.0.0",
-            "tags": meta.tags,
-        })  # fmt: skip
+        documents.append(
+            {
+                "id": meta.id,
+                "name": meta.title,
+                "description": description,
+                "severity": SENTINEL_SEVERITY.get(meta.level, "Medium"),
+                "requiredDataConnectors": [],
+                "queryFrequency": "1h",
+                "queryPeriod": "1h",
+                "triggerOperator": "gt",
+                "triggerThreshold": 0,
+                "tactics": [t.name.replace(" ", "") for t in meta.tactics],
+                "relevantTechniques": [t.id for t in meta.techniques],
+                "query": _query_text(result),
+                "kind": "Scheduled",
+                "version": "1.0.0",
+                "tags": meta.tags,
+            }
+        )
     return yaml.safe_dump_all(documents, sort_keys=False, allow_unicode=True, width=100)
 
 

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
+from sigma.rule import SigmaRule
 
 from rathunt.model import Event
+from rathunt.rules.rule import Rule
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +60,12 @@ class EventTable:
         for name in {name.lower() for event in batch for name in event.fields} - self.columns:
             self.db.execute(f"ALTER TABLE logs ADD COLUMN {_quote(name)} VARCHAR")
             self.columns.add(name)
-        order = sorted(self.columns - set(_META))
-        names = ", ".join(_quote(name) for name in (*_META, *order))
-        marks = ", ".join("?" for _ in range(len(_META) + len(order)))
-        rows = [_row(event, order) for event in batch]
-        self.db.executemany(f"INSERT INTO logs ({names}) VALUES ({marks})", rows)
+        rows = [_row(event) for event in batch]
+        names = sorted({name for row in rows for name in row})
+        columns = ", ".join(_quote(name) for name in names)
+        marks = ", ".join("?" for _ in names)
+        values = [tuple(row.get(name) for name in names) for row in rows]
+        self.db.executemany(f"INSERT INTO logs ({columns}) VALUES ({marks})", values)
         self.rows += len(rows)
         return len(rows)
 
@@ -79,6 +84,9 @@ class EventTable:
     def hits(self, query: str, logsource: dict[str, str | None]) -> set[Key]:
         """(path, record) of every row the query selects within the rule's log source."""
         where = _logsource_filter(logsource)
+        if not query.lstrip().upper().startswith("SELECT"):
+            # A correlation's base rule converts to its condition only.
+            query = f"SELECT * FROM logs WHERE {query}"
         sql = f"SELECT _path, _record FROM ({query}) AS converted WHERE {where}"
         for _ in range(64):
             try:
@@ -94,16 +102,19 @@ class EventTable:
         raise RuntimeError(f"query names too many fields no event carries: {query[:200]}")
 
 
-def _row(event: Event, order: list[str]) -> tuple[Any, ...]:
+def _row(event: Event) -> dict[str, Any]:
     source = event.logsource
-    categories = "|" + "|".join(source.categories) + "|"
-    meta = (event.provenance.path, event.provenance.record, source.product, source.service,
-            categories)  # fmt: skip
-    folded: dict[str, object] = {}
+    row: dict[str, Any] = {
+        "_path": event.provenance.path,
+        "_record": event.provenance.record,
+        "_product": source.product,
+        "_service": source.service,
+        "_categories": "|" + "|".join(source.categories) + "|",
+    }
     for name, value in event.fields.items():
         if value is not None:
-            folded.setdefault(name.lower(), value)
-    return meta + tuple(_text(folded.get(name)) for name in order)
+            row.setdefault(name.lower(), _text(value))
+    return row
 
 
 def _text(value: object) -> str | None:
@@ -135,3 +146,86 @@ def _quote(name: str) -> str:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """A rule whose SQL hits differ from the engine's matches over the same events."""
+
+    rule: Rule
+    query: str
+    engine_only: frozenset[Key]
+    sql_only: frozenset[Key]
+
+
+def compare(
+    rules: Sequence[Rule], event_paths: Sequence[str | Path], batch_size: int = 2000
+) -> tuple[list[Difference], int, list[tuple[Rule, str]]]:
+    """Engine matches against DuckDB SQL hits, rule by rule.
+
+    Returns the differences, how many rules were compared, and the rules whose converted SQL
+    DuckDB rejects (with the first line of its error).
+
+    Rules the engine rejects or the DuckDB target cannot convert are not compared (each side
+    reports those on its own).
+    """
+    from rathunt.engine import Engine
+    from rathunt.events import ReadStats, read_paths
+    from rathunt.rules.convert.converter import convert_rules
+    from rathunt.rules.convert.targets import get_target
+
+    engine = Engine(rules)
+    table = EventTable()
+    engine_hits: dict[str, set[Key]] = {}
+    batch: list[Event] = []
+    for event in read_paths(event_paths, stats=ReadStats(), keep_duplicates=True):
+        batch.append(event)
+        if len(batch) >= batch_size:
+            _match_and_load(engine, batch, engine_hits, table)
+            batch = []
+    _match_and_load(engine, batch, engine_hits, table)
+    table.finish()
+
+    runnable = [r for r in rules if not r.is_correlation and r.support.status == "full"]
+    report = convert_rules(runnable, get_target("duckdb"))
+    differences = []
+    errors: list[tuple[Rule, str]] = []
+    compared = 0
+    for result in report.results:
+        if result.status != "converted":
+            continue
+        compared += 1
+        sigma = result.rule.sigma
+        if not isinstance(sigma, SigmaRule):
+            continue
+        source = sigma.logsource
+        wanted = {"product": source.product, "service": source.service, "category": source.category}
+        sql: set[Key] = set()
+        try:
+            for query in result.queries:
+                sql |= table.hits(str(query), wanted)
+        except duckdb.Error as err:
+            log.debug("rule %s: the converted SQL does not run: %s", result.rule.id, err)
+            errors.append((result.rule, str(err).splitlines()[0]))
+            continue
+        mine = engine_hits.get(result.rule.id, set())
+        if sql != mine:
+            differences.append(
+                Difference(
+                    result.rule,
+                    str(result.queries[0]),
+                    frozenset(mine - sql),
+                    frozenset(sql - mine),
+                )
+            )
+    log.info("compared %d rules over %d events: %d differ", compared, table.rows, len(differences))
+    return differences, compared, errors
+
+
+def _match_and_load(
+    engine: Any, batch: list[Event], hits: dict[str, set[Key]], table: EventTable
+) -> None:
+    for match in engine.match(batch):
+        provenance = match.event.provenance
+        hits.setdefault(match.rule.id, set()).add((provenance.path, provenance.record))
+    table.add(batch)

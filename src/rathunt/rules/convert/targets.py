@@ -35,6 +35,9 @@ SYSMON_CATEGORIES = frozenset(
         "file_block_shredding", "file_executable_detected", "sysmon_error",
     }
 )  # fmt: skip
+POWERSHELL_CATEGORIES = frozenset(
+    {"ps_module", "ps_script", "ps_classic_start", "ps_classic_provider_start", "ps_classic_script"}
+)
 AUDIT_CATEGORIES = frozenset({"process_creation", "registry_event", "registry_set", "registry_add"})
 
 
@@ -116,6 +119,7 @@ _KUSTO = "sigma.backends.kusto:KustoBackend"
 _SYSMON = "sigma.pipelines.sysmon:sysmon_pipeline"
 _AUDIT = "sigma.pipelines.windows:windows_audit_pipeline"
 _SPLUNK_WINDOWS = "sigma.pipelines.splunk:splunk_windows_pipeline"
+_POWERSHELL = "rathunt.rules.convert.targets:powershell_pipeline"
 _ECS = "sigma.pipelines.elasticsearch.windows:ecs_windows"
 
 TARGETS: dict[str, Target] = {
@@ -123,13 +127,15 @@ TARGETS: dict[str, Target] = {
     for target in (
         Target(
             "splunk-sysmon", "SPL", "Sysmon field names, WinEventLog sources", _SPLUNK,
-            "pysigma-backend-splunk", (_SYSMON, _SPLUNK_WINDOWS),
-            correlation_method="stats", categories=SYSMON_CATEGORIES, package="savedsearches",
+            "pysigma-backend-splunk", (_SYSMON, _POWERSHELL, _SPLUNK_WINDOWS),
+            correlation_method="stats", categories=SYSMON_CATEGORIES | POWERSHELL_CATEGORIES,
+            package="savedsearches",
         ),
         Target(
             "splunk-windows", "SPL", "Windows Security audit field names (4688, 4657)",
-            _SPLUNK, "pysigma-backend-splunk", (_AUDIT, _SPLUNK_WINDOWS),
-            correlation_method="stats", categories=AUDIT_CATEGORIES, package="savedsearches",
+            _SPLUNK, "pysigma-backend-splunk", (_AUDIT, _POWERSHELL, _SPLUNK_WINDOWS),
+            correlation_method="stats", categories=AUDIT_CATEGORIES | POWERSHELL_CATEGORIES,
+            package="savedsearches",
         ),
         Target(
             "kql-defender", "KQL", "Microsoft Defender XDR advanced hunting tables", _KUSTO,
@@ -169,10 +175,49 @@ TARGETS: dict[str, Target] = {
 }  # fmt: skip
 
 
+def powershell_pipeline() -> ProcessingPipeline:
+    """PowerShell categories to their channel's service and event id, for the Splunk targets.
+
+    pySigma's Windows log-source pipeline does this too, but also adds a `Channel` condition
+    that Splunk's WinEventLog events do not carry under that name; the service alone lets the
+    Splunk pipeline add the right `source`.
+    """
+    from sigma.pipelines.windows.windows import windows_generic_category_channel_mapping
+    from sigma.processing.conditions import LogsourceCondition
+    from sigma.processing.pipeline import ProcessingItem
+    from sigma.processing.transformations import (
+        AddConditionTransformation,
+        ChangeLogsourceTransformation,
+    )
+
+    items = []
+    for category, info in windows_generic_category_channel_mapping.items():
+        service = str(info["service"])
+        event_id = int(str(info["EventID"]))
+        # A condition object belongs to one item, so each item gets its own.
+        items += [
+            ProcessingItem(
+                AddConditionTransformation({"EventID": event_id}),
+                identifier=f"rathunt_{category}_eventid",
+                rule_conditions=[LogsourceCondition(category=category, product="windows")],
+            ),
+            ProcessingItem(
+                ChangeLogsourceTransformation(
+                    category=category, product="windows", service=service
+                ),
+                identifier=f"rathunt_{category}_service",
+                rule_conditions=[LogsourceCondition(category=category, product="windows")],
+            ),
+        ]
+    return ProcessingPipeline(name="rathunt PowerShell log sources", priority=10, items=items)
+
+
 def get_target(name: str) -> Target:
     """The target by name, or a ConfigError listing the names there are."""
     try:
         return TARGETS[name]
     except KeyError:
         names = ", ".join(sorted(TARGETS))
-        raise ConfigError(f"unknown conversion target {name!r}", hint=f"use one of {names}") from None
+        raise ConfigError(
+            f"unknown conversion target {name!r}", hint=f"use one of {names}"
+        ) from None

@@ -1,8 +1,8 @@
 """Lint Sigma rules: pySigma's SigmaHQ validators plus rathunt's own checks.
 
-    report = lint_paths(["rules/"])           # or lint_rules(ruleset)
-    for finding in report.findings: finding.check, finding.path, finding.line, finding.hint
-    sarif = to_sarif(report)                   # SARIF 2.1.0 for code hosts
+report = lint_paths(["rules/"])           # or lint_rules(ruleset)
+for finding in report.findings: finding.check, finding.path, finding.line, finding.hint
+sarif = to_sarif(report)                   # SARIF 2.1.0 for code hosts
 """
 
 from __future__ import annotations
@@ -54,8 +54,12 @@ def lint_rules(ruleset: RuleSet, *, sigmahq: bool = True) -> LintReport:
     counts = report.counts()
     log.info(
         "linted %d rules in %d files: %d errors, %d warnings, %d notes",
-        report.rules, report.files, counts["error"], counts["warning"], counts["note"],
-    )  # fmt: skip
+        report.rules,
+        report.files,
+        counts["error"],
+        counts["warning"],
+        counts["note"],
+    )
     return report
 
 
@@ -65,8 +69,15 @@ def _load_problems(problems: Sequence[RuleError]) -> Iterator[LintFinding]:
         if problem.where and problem.where.startswith("line "):
             digits = problem.where.split()[1].rstrip(",")
             line = int(digits) if digits.isdigit() else None
-        yield LintFinding("load-error", "error", problem.message, problem.path, line,
-                          problem.rule_id, problem.hint or "fix the rule so it loads")  # fmt: skip
+        yield LintFinding(
+            "load-error",
+            "error",
+            problem.message,
+            problem.path,
+            line,
+            problem.rule_id,
+            problem.hint or "fix the rule so it loads",
+        )
 
 
 def _duplicate_ids(rules: Sequence[Rule]) -> Iterator[LintFinding]:
@@ -79,8 +90,11 @@ def _duplicate_ids(rules: Sequence[Rule]) -> Iterator[LintFinding]:
             first = same[0]
             line = rule_lines(rule.path, rule.id, rule.title).line("id")
             yield LintFinding(
-                "duplicate-id", "error",
-                f"id {rule_id} is also used by {first.title!r} ({first.path})",
-                "give each rule its own uuid4; tools key findings and suppressions on the id",
-                rule.path, line, rule.id,
-            )  # fmt: skip
+                check="duplicate-id",
+                severity="error",
+                message=f"id {rule_id} is also used by {first.title!r} ({first.path})",
+                path=rule.path,
+                line=line,
+                rule_id=rule.id,
+                hint="give each rule its own uuid4; tools key findings and suppressions on the id",
+            )

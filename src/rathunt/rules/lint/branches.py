@@ -34,7 +34,9 @@ class Literal:
 
     @property
     def field(self) -> str | None:
-        return self.leaf.field if isinstance(self.leaf, ConditionFieldEqualsValueExpression) else None
+        return (
+            self.leaf.field if isinstance(self.leaf, ConditionFieldEqualsValueExpression) else None
+        )
 
 
 Branch = list[Literal]

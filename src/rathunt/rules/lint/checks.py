@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from uuid import UUID
 
 from sigma.modifiers import SigmaWindowsDashModifier
@@ -26,11 +27,24 @@ from rathunt.rules.rule import Rule
 
 IP_FIELDS = frozenset({"DestinationIp", "SourceIp", "IpAddress", "DestAddress", "SourceAddress"})
 NAME_FIELDS = frozenset({"ServiceName", "TaskName", "PipeName"})
-FILE_FIELDS = frozenset({
-    "Image", "ParentImage", "SourceImage", "TargetImage", "TargetFilename", "ImageLoaded",
-    "ImagePath", "Details", "TaskContent", "CommandLine", "ParentCommandLine", "NewProcessName",
-    "ParentProcessName", "ServiceFileName",
-})  # fmt: skip
+FILE_FIELDS = frozenset(
+    {
+        "Image",
+        "ParentImage",
+        "SourceImage",
+        "TargetImage",
+        "TargetFilename",
+        "ImageLoaded",
+        "ImagePath",
+        "Details",
+        "TaskContent",
+        "CommandLine",
+        "ParentCommandLine",
+        "NewProcessName",
+        "ParentProcessName",
+        "ServiceFileName",
+    }
+)
 WINDASH_FIELDS = frozenset({"CommandLine", "ParentCommandLine", "ProcessCommandLine"})
 _FILE_NAME = re.compile(r"([\w\-.$@ ]+\.(?:exe|dll|scr|bat|cmd|ps1|vbs|js|hta|sys|jar))\b", re.I)
 
@@ -61,8 +75,9 @@ class _Maker:
         self.rule = rule
         self.lines = lines
 
-    def __call__(self, check: str, severity: Severity, message: str, hint: str,
-                 line: int | None) -> LintFinding:  # fmt: skip
+    def __call__(
+        self, check: str, severity: Severity, message: str, hint: str, line: int | None
+    ) -> LintFinding:
         return LintFinding(check, severity, message, self.rule.path, line, self.rule.id, hint)
 
 
@@ -75,8 +90,11 @@ def is_placeholder_id(value: str) -> bool:
     digits = value.replace("-", "").lower()
     if len(set(digits)) <= 4 or digits.isdigit():
         return True
-    ascending = sum(1 for a, b in zip(digits, digits[1:], strict=False)
-                    if a.isdigit() and b.isdigit() and (int(a) + 1) % 10 == int(b))  # fmt: skip
+    ascending = sum(
+        1
+        for a, b in pairwise(digits)
+        if a.isdigit() and b.isdigit() and (int(a) + 1) % 10 == int(b)
+    )
     return ascending >= 12
 
 
@@ -84,38 +102,61 @@ def _check_id(rule: Rule, finding: _Maker) -> Iterator[LintFinding]:
     sigma_id = rule.sigma.id
     line = finding.lines.line("id")
     if sigma_id is None:
-        yield finding("missing-id", "error", "the rule has no id", "add `id:` with a new UUID "
-                      "(python -c 'import uuid; print(uuid.uuid4())')", line)  # fmt: skip
+        yield finding(
+            "missing-id",
+            "error",
+            "the rule has no id",
+            "add `id:` with a new UUID (python -c 'import uuid; print(uuid.uuid4())')",
+            line,
+        )
         return
     if isinstance(sigma_id, UUID) and is_placeholder_id(str(sigma_id)):
         yield finding(
-            "placeholder-id", "error", f"id {sigma_id} is a placeholder, not a generated UUID",
-            "replace it with a fresh uuid4; placeholder ids collide with other rule sets", line,
-        )  # fmt: skip
+            "placeholder-id",
+            "error",
+            f"id {sigma_id} is a placeholder, not a generated UUID",
+            "replace it with a fresh uuid4; placeholder ids collide with other rule sets",
+            line,
+        )
 
 
 def _check_metadata(rule: Rule, finding: _Maker) -> Iterator[LintFinding]:
     sigma = rule.sigma
     if sigma.level is None:
-        yield finding("missing-level", "warning", "the rule has no level",
-                      "add `level:` (informational, low, medium, high, critical)",
-                      finding.lines.line("title"))  # fmt: skip
+        yield finding(
+            "missing-level",
+            "warning",
+            "the rule has no level",
+            "add `level:` (informational, low, medium, high, critical)",
+            finding.lines.line("title"),
+        )
     tags = rule.tags
     if not any(tag.lower().startswith("attack.") for tag in tags):
-        yield finding("missing-attack-tags", "warning", "the rule has no ATT&CK tags",
-                      "add `tags:` such as attack.persistence and attack.t1547.001",
-                      finding.lines.line("tags") or finding.lines.line("title"))  # fmt: skip
+        yield finding(
+            "missing-attack-tags",
+            "warning",
+            "the rule has no ATT&CK tags",
+            "add `tags:` such as attack.persistence and attack.t1547.001",
+            finding.lines.line("tags") or finding.lines.line("title"),
+        )
     for tag in tags:
         match = re.fullmatch(r"attack\.(t\d{4}(?:\.\d{3})?)", tag.lower())
         if match and attack.technique(match.group(1)).name == match.group(1).upper():
-            yield finding("unknown-attack-technique", "note",
-                          f"tag {tag} names no technique in the installed ATT&CK data (v18.1)",
-                          "check the technique id; newer ATT&CK releases may define it",
-                          finding.lines.line("tags"))  # fmt: skip
+            yield finding(
+                "unknown-attack-technique",
+                "note",
+                f"tag {tag} names no technique in the installed ATT&CK data (v18.1)",
+                "check the technique id; newer ATT&CK releases may define it",
+                finding.lines.line("tags"),
+            )
     if isinstance(sigma, SigmaRule) and not sigma.falsepositives:
-        yield finding("missing-falsepositives", "note", "the rule lists no false positives",
-                      "add `falsepositives:` so analysts know what benign activity looks like",
-                      finding.lines.line("title"))  # fmt: skip
+        yield finding(
+            "missing-falsepositives",
+            "note",
+            "the rule lists no false positives",
+            "add `falsepositives:` so analysts know what benign activity looks like",
+            finding.lines.line("title"),
+        )
 
 
 def _check_logsource(sigma: SigmaRule, finding: _Maker, kb: Knowledge) -> Iterator[LintFinding]:
@@ -124,17 +165,25 @@ def _check_logsource(sigma: SigmaRule, finding: _Maker, kb: Knowledge) -> Iterat
     if product not in kb.categories:
         return
     if logsource.category and logsource.category not in kb.categories[product]:
-        advice = TAXONOMY_ADVICE.get(logsource.category, "use a category the Sigma taxonomy "
-                                     "defines (see docs/lint.md)")  # fmt: skip
-        yield finding("logsource-taxonomy", "error",
-                      f"log source category {logsource.category} is not in the Sigma taxonomy; "
-                      "no backend or reader maps it, so the rule never matches", advice,
-                      finding.lines.line("logsource", "category"))  # fmt: skip
+        advice = TAXONOMY_ADVICE.get(
+            logsource.category, "use a category the Sigma taxonomy defines (see docs/lint.md)"
+        )
+        yield finding(
+            "logsource-taxonomy",
+            "error",
+            f"log source category {logsource.category} is not in the Sigma taxonomy; "
+            "no backend or reader maps it, so the rule never matches",
+            advice,
+            finding.lines.line("logsource", "category"),
+        )
     if logsource.service and logsource.service not in kb.services.get(product, frozenset()):
-        yield finding("logsource-taxonomy", "error",
-                      f"log source service {logsource.service} is not in the Sigma taxonomy",
-                      "use a service the Sigma taxonomy defines (see docs/lint.md)",
-                      finding.lines.line("logsource", "service"))  # fmt: skip
+        yield finding(
+            "logsource-taxonomy",
+            "error",
+            f"log source service {logsource.service} is not in the Sigma taxonomy",
+            "use a service the Sigma taxonomy defines (see docs/lint.md)",
+            finding.lines.line("logsource", "service"),
+        )
 
 
 def _detection_items(sigma: SigmaRule) -> Iterator[SigmaDetectionItem]:
@@ -153,15 +202,23 @@ def _check_windash(sigma: SigmaRule, finding: _Maker) -> Iterator[LintFinding]:
             continue
         line = finding.lines.field_line(item.field)
         if item.field not in WINDASH_FIELDS:
-            yield finding("windash-misuse", "warning",
-                          f"windash on {item.field}: only command lines carry command-line flags",
-                          "drop |windash, or apply it to CommandLine", line)  # fmt: skip
+            yield finding(
+                "windash-misuse",
+                "warning",
+                f"windash on {item.field}: only command lines carry command-line flags",
+                "drop |windash, or apply it to CommandLine",
+                line,
+            )
         originals = [str(v.to_plain()) for v in (item.original_value or [])]
         if any(not re.search(r"(^|\s)[-/]", text) for text in originals):
-            yield finding("windash-misuse", "warning",
-                          f"windash on {item.field} with a value that has no leading - or /, so "
-                          "the modifier changes nothing",
-                          "write the flag with its dash (' -enc') or drop |windash", line)  # fmt: skip
+            yield finding(
+                "windash-misuse",
+                "warning",
+                f"windash on {item.field} with a value that has no leading - or /, so "
+                "the modifier changes nothing",
+                "write the flag with its dash (' -enc') or drop |windash",
+                line,
+            )
 
 
 def _check_fields(sigma: SigmaRule, finding: _Maker, kb: Knowledge) -> Iterator[LintFinding]:
@@ -173,16 +230,19 @@ def _check_fields(sigma: SigmaRule, finding: _Maker, kb: Knowledge) -> Iterator[
         if item.field is None or item.field in source.fields or item.field in reported:
             continue
         reported.add(item.field)
-        yield finding("unknown-field", "warning",
-                      f"field {item.field} is never carried by log source {source.name}",
-                      f"use a field of {source.name} (see src/rathunt/rules/lint/logsources.json)",
-                      finding.lines.field_line(item.field))  # fmt: skip
+        yield finding(
+            "unknown-field",
+            "warning",
+            f"field {item.field} is never carried by log source {source.name}",
+            f"use a field of {source.name} (see src/rathunt/rules/lint/logsources.json)",
+            finding.lines.field_line(item.field),
+        )
 
 
 def attacker_literal(literal: Literal, kb: Knowledge) -> str | None:
     """The attacker-chosen value a positive leaf pins the rule to, or None."""
     field = literal.field
-    value = getattr(literal.leaf, "value", None)
+    value: object = getattr(literal.leaf, "value", None)
     if not literal.positive or field is None or not isinstance(value, SigmaString | SigmaNumber):
         return None
     text = _plain(value)
@@ -193,14 +253,15 @@ def attacker_literal(literal: Literal, kb: Knowledge) -> str | None:
         return bare
     if field in FILE_FIELDS:
         for name in _FILE_NAME.findall(text):
-            base = name.strip().lower().rsplit("\\", 1)[-1]
-            if base not in kb.system_binaries:
-                return name.strip()
+            found = str(name).strip()
+            if found.lower().rsplit("\\", 1)[-1] not in kb.system_binaries:
+                return found
     return None
 
 
-def _check_attacker_literals(branches: list[Branch], finding: _Maker,
-                             kb: Knowledge) -> Iterator[LintFinding]:  # fmt: skip
+def _check_attacker_literals(
+    branches: list[Branch], finding: _Maker, kb: Knowledge
+) -> Iterator[LintFinding]:
     if not branches:
         return
     pinned: list[str] = []
@@ -209,12 +270,14 @@ def _check_attacker_literals(branches: list[Branch], finding: _Maker,
         if not values:
             return
         pinned.extend(v for v in values if v not in pinned)
-    yield finding("attacker-chosen-literal", "warning",
-                  "every way this rule matches needs a value the attacker picks: "
-                  + ", ".join(pinned[:6]),
-                  "key the rule on behaviour the attacker cannot rename (parent-child pairs, "
-                  "registry locations, command-line shape); keep names as one optional clue",
-                  finding.lines.line("detection"))  # fmt: skip
+    yield finding(
+        "attacker-chosen-literal",
+        "warning",
+        "every way this rule matches needs a value the attacker picks: " + ", ".join(pinned[:6]),
+        "key the rule on behaviour the attacker cannot rename (parent-child pairs, "
+        "registry locations, command-line shape); keep names as one optional clue",
+        finding.lines.line("detection"),
+    )
 
 
 def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -233,30 +296,38 @@ def _check_private_c2(branches: list[Branch], finding: _Maker) -> Iterator[LintF
                 if address is not None and address.is_private and str(address) not in private:
                     private.append(str(address))
     if private:
-        yield finding("private-c2-address", "warning",
-                      "private addresses used as C2: " + ", ".join(private),
-                      "a lab address detects only the lab; match the C2 behaviour (port, "
-                      "protocol, process) or feed addresses from threat intelligence",
-                      finding.lines.field_line("DestinationIp"))  # fmt: skip
+        yield finding(
+            "private-c2-address",
+            "warning",
+            "private addresses used as C2: " + ", ".join(private),
+            "a lab address detects only the lab; match the C2 behaviour (port, "
+            "protocol, process) or feed addresses from threat intelligence",
+            finding.lines.field_line("DestinationIp"),
+        )
 
 
-def _check_never_true(sigma: SigmaRule, branches: list[Branch], finding: _Maker,
-                      kb: Knowledge) -> Iterator[LintFinding]:  # fmt: skip
+def _check_never_true(
+    sigma: SigmaRule, branches: list[Branch], finding: _Maker, kb: Knowledge
+) -> Iterator[LintFinding]:
     source = kb.for_rule(sigma.logsource.category, sigma.logsource.service)
     event_ids = source.event_ids if source is not None and source.complete else frozenset()
     if branches and all(_impossible(branch, event_ids) for branch in branches):
-        yield finding("never-true", "error", "the condition can never be true",
-                      "one field must equal two different values, a selection is required and "
-                      "excluded at once, or EventID is not one the log source has",
-                      finding.lines.line("detection", "condition"))  # fmt: skip
+        yield finding(
+            "never-true",
+            "error",
+            "the condition can never be true",
+            "one field must equal two different values, a selection is required and "
+            "excluded at once, or EventID is not one the log source has",
+            finding.lines.line("detection", "condition"),
+        )
 
 
 def _impossible(branch: Branch, event_ids: frozenset[int]) -> bool:
     exact: dict[str, str] = {}
-    positives = {repr(lit.leaf) for lit in branch if lit.positive}
+    positives = {_leaf_key(lit) for lit in branch if lit.positive}
     for literal in branch:
         if not literal.positive:
-            if repr(literal.leaf) in positives:
+            if _leaf_key(literal) in positives:
                 return True
             continue
         field, value = literal.field, getattr(literal.leaf, "value", None)
@@ -270,6 +341,11 @@ def _impossible(branch: Branch, event_ids: frozenset[int]) -> bool:
         if exact.setdefault(field, text) != text:
             return True
     return False
+
+
+def _leaf_key(literal: Literal) -> tuple[str | None, str, str]:
+    value = getattr(literal.leaf, "value", None)
+    return literal.field, type(value).__name__, str(value)
 
 
 def _has_wildcard(value: object) -> bool:

@@ -119,7 +119,10 @@ def records(evtx_dir: Path) -> Iterator[dict[str, Any]]:
 
     for path in sorted(evtx_dir.rglob("*.evtx")):
         for record in evtx.PyEvtxParser(str(path)).records_json():
-            yield json.loads(record["data"]).get("Event", {})
+            if record is None:
+                continue
+            event = json.loads(record["data"]).get("Event", {})
+            yield event if isinstance(event, dict) else {}
 
 
 def observed_fields(events: Iterable[dict[str, Any]]) -> dict[tuple[str, int], set[str]]:
@@ -207,7 +210,7 @@ def _system_binaries(events: Iterable[dict[str, Any]]) -> set[str]:
 def _original_file_names(sigma_dir: Path) -> set[str]:
     names: set[str] = set()
     for document in _documents(sigma_dir):
-        detection = document.get("detection", {})
+        detection = document.get("detection") or {}
         for selection in detection.values() if isinstance(detection, dict) else ():
             for item in selection if isinstance(selection, list) else [selection]:
                 if not isinstance(item, dict):
@@ -215,7 +218,9 @@ def _original_file_names(sigma_dir: Path) -> set[str]:
                 for key, value in item.items():
                     if key.split("|")[0] == "OriginalFileName":
                         values = value if isinstance(value, list) else [value]
-                        names.update(str(v).lower().lstrip("\\") for v in values if "*" not in str(v))
+                        names.update(
+                            str(v).lower().lstrip("\\") for v in values if "*" not in str(v)
+                        )
     return names
 
 

@@ -13,6 +13,9 @@ from functools import lru_cache
 
 import yaml
 
+# libyaml composes about ten times faster than the pure-Python parser; both give the same marks.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class RuleLines:
     """Finds the 1-based line of a key path in one rule's YAML document."""
@@ -70,7 +73,7 @@ def _find_key(node: yaml.Node, field: str) -> int | None:
 def _documents(path: str) -> Sequence[yaml.Node]:
     try:
         with open(path, encoding="utf-8") as handle:
-            return [node for node in yaml.compose_all(handle) if node is not None]
+            return [node for node in yaml.compose_all(handle, Loader=_LOADER) if node is not None]
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return []
 
@@ -81,7 +84,11 @@ def rule_lines(path: str | None, rule_id: str | None, title: str | None) -> Rule
     for wanted, key in ((rule_id, "id"), (title, "title")):
         for document in documents:
             found = _child(document, key)
-            if wanted and found and isinstance(found[1], yaml.ScalarNode):
-                if found[1].value == wanted:
-                    return RuleLines(document)
+            if (
+                wanted
+                and found
+                and isinstance(found[1], yaml.ScalarNode)
+                and found[1].value == wanted
+            ):
+                return RuleLines(document)
     return RuleLines(documents[0] if documents else None)

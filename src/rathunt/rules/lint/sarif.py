@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -67,8 +68,6 @@ def _result(finding: LintFinding, rule_index: int, base: str | Path | None) -> d
 def _uri(path: str, base: str | Path | None) -> str:
     """A relative URI with forward slashes, as code hosts expect."""
     if base is not None:
-        try:
+        with contextlib.suppress(ValueError):
             path = os.path.relpath(path, base)
-        except ValueError:
-            pass
     return Path(path).as_posix()

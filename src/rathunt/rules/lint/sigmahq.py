@@ -12,10 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from typing import Any
 
 from sigma.collection import SigmaCollection
 from sigma.validation import SigmaValidator
-from sigma.validators.base import SigmaValidationIssue, SigmaValidationIssueSeverity
+from sigma.validators.base import (
+    SigmaRuleValidator,
+    SigmaValidationIssue,
+    SigmaValidationIssueSeverity,
+)
 
 from rathunt.rules.lint.findings import LintFinding, Severity
 from rathunt.rules.lint.locate import rule_lines
@@ -24,13 +29,22 @@ from rathunt.rules.rule import Rule
 log = logging.getLogger(__name__)
 
 # Validators that would download data at first use.
-NEEDS_DOWNLOAD = frozenset({
-    "attacktag", "d3_fendtag", "sigmahq_tags_techniques_without_tactics", "sigmahq_logsource_unknown",
-    "sigmahq_invalid_fieldname", "sigmahq_fieldname_cast", "sigmahq_redundant_field",
-    "sigmahq_filename_prefix", "sigmahq_correlation_filename_prefix",
-    "sigmahq_category_event_id", "sigmahq_category_windows_provider_name",
-    "sigmahq_unknown_field",
-})  # fmt: skip
+NEEDS_DOWNLOAD = frozenset(
+    {
+        "attacktag",
+        "d3_fendtag",
+        "sigmahq_tags_techniques_without_tactics",
+        "sigmahq_logsource_unknown",
+        "sigmahq_invalid_fieldname",
+        "sigmahq_fieldname_cast",
+        "sigmahq_redundant_field",
+        "sigmahq_filename_prefix",
+        "sigmahq_correlation_filename_prefix",
+        "sigmahq_category_event_id",
+        "sigmahq_category_windows_provider_name",
+        "sigmahq_unknown_field",
+    }
+)
 # Validators a rathunt check replaces with a located finding and a hint.
 REPLACED = frozenset({"identifier_existence", "identifier_uniqueness", "sigmahq_level_existence"})
 
@@ -42,12 +56,13 @@ SEVERITY: dict[SigmaValidationIssueSeverity, Severity] = {
 
 
 @lru_cache(maxsize=1)
-def _validator_classes() -> tuple[type, ...]:
+def _validator_classes() -> tuple[type[SigmaRuleValidator], ...]:
     from sigma.plugins import InstalledSigmaPlugins
 
     plugins = InstalledSigmaPlugins.autodiscover()
     skipped = NEEDS_DOWNLOAD | REPLACED
-    return tuple(cls for name, cls in sorted(plugins.validators.items()) if name not in skipped)
+    validators: dict[str, Any] = dict(plugins.validators)
+    return tuple(cls for name, cls in sorted(validators.items()) if name not in skipped)
 
 
 def validator_names() -> list[str]:
@@ -60,10 +75,11 @@ def check_sigmahq(rules: Sequence[Rule]) -> Iterator[LintFinding]:
     validator = SigmaValidator(_validator_classes())
     by_object = {id(rule.sigma): rule for rule in rules}
     collection = SigmaCollection([rule.sigma for rule in rules], resolve_references=False)
-    for issue in validator.validate_rules(collection):
-        for sigma in issue.rules or [None]:
-            rule = by_object.get(id(sigma)) if sigma is not None else None
-            yield _finding(issue, rule)
+    for issue in validator.validate_rules(iter(collection)):  # type: ignore[arg-type]
+        if not issue.rules:
+            yield _finding(issue, None)
+        for sigma in issue.rules:
+            yield _finding(issue, by_object.get(id(sigma)))
 
 
 def _finding(issue: SigmaValidationIssue, rule: Rule | None) -> LintFinding:
@@ -85,6 +101,9 @@ def _finding(issue: SigmaValidationIssue, rule: Rule | None) -> LintFinding:
 def _detail(issue: SigmaValidationIssue) -> str:
     """The issue's own fields (the offending value, field or tag), without the rule objects."""
     skipped = {"rules", "severity", "description"}
-    parts = [f"{name}: {value}" for name, value in vars(issue).items()
-             if name not in skipped and str(value) not in ("None", "", "[]")]  # fmt: skip
+    parts = [
+        f"{name}: {value}"
+        for name, value in vars(issue).items()
+        if name not in skipped and str(value) not in ("None", "", "[]")
+    ]
     return f" ({'; '.join(parts)[:300]})" if parts else ""
