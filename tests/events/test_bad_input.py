@@ -196,3 +196,57 @@ def test_a_directory_given_as_a_file(tmp_path: Path) -> None:
     count, stats = _read(tmp_path)
     assert count == 0 and stats.files_failed == 1
     assert "cannot read the file" in str(stats.problems[0])
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        '{"EventID": 1, "Channel": "x", "n": ' + "9" * 5000 + "}",
+        '{"EventID": 1, "Channel": "x", "n": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    ],
+    ids=["huge-integer", "deep-nesting"],
+)
+def test_hostile_json_documents_are_bad_documents(tmp_path: Path, hostile: str) -> None:
+    good = json.dumps({"EventID": 1, "Channel": "Security"}, indent=2)
+    path = tmp_path / "hostile.json"
+    path.write_text(good + "\n" + hostile + "\n" + good + "\n")
+    count, stats = _read(path)
+    assert count == 2 and stats.records_skipped == 1
+    assert "unreadable value" in stats.problems[0].message
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        '{"EventID": 1, "n": ' + "9" * 5000 + "}",
+        '{"EventID": 1, "n": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    ],
+    ids=["huge-integer", "deep-nesting"],
+)
+def test_hostile_json_lines_skip_the_line(tmp_path: Path, hostile: str) -> None:
+    path = tmp_path / "hostile.jsonl"
+    path.write_text('{"EventID": 1}\n' + hostile + '\n{"EventID": 2}\n')
+    count, stats = _read(path)
+    assert count == 2 and stats.records_skipped == 1
+
+
+def test_deeply_nested_xml_user_data_is_one_bad_event(tmp_path: Path) -> None:
+    system = (
+        "<System><Provider Name='P'/><EventID>1</EventID><EventRecordID>{n}</EventRecordID>"
+        "<Channel>Application</Channel><Computer>ws1</Computer></System>"
+    )
+    ok = "<Event xmlns='e'>" + system.format(n=1) + "</Event>"
+    deep = (
+        "<Event xmlns='e'>"
+        + system.format(n=2)
+        + "<UserData>"
+        + "<a>" * 50_000
+        + "</a>" * 50_000
+        + "</UserData></Event>"
+    )
+    path = tmp_path / "deep.xml"
+    path.write_text(ok + deep + ok.replace(">1</EventRecordID>", ">3</EventRecordID>"))
+    stats = ReadStats()
+    events = list(read_file(path, stats))
+    assert [e.record_id for e in events] == [1, 3]
+    assert stats.records_skipped == 1 and stats.problems[0].where == "element 1"

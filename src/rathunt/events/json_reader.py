@@ -207,6 +207,10 @@ class _Window:
                 last = seen
                 self._widen()
                 continue
+            except (ValueError, RecursionError) as err:
+                # Hostile documents: an integer of thousands of digits, nesting past the
+                # interpreter's depth. Both are bad documents, not reasons to stop.
+                return json.JSONDecodeError(f"unreadable value ({err})", self.text, self.pos)
             self.advance(end - self.pos)
             return record
 

@@ -101,7 +101,7 @@ def _events(
             stack[-1].remove(element)
         try:
             event = normalise_evtx(event_body(element), Provenance(path, index, "xml-index"))
-        except (InputError, KeyError, TypeError) as err:
+        except (InputError, KeyError, TypeError, RecursionError) as err:
             problems.add(
                 f"XML event could not be normalised: {err}", where=f"element {index}", skipped=1
             )
