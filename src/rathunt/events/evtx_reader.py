@@ -16,6 +16,7 @@ import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import evtx
 import orjson
@@ -54,42 +55,58 @@ class _Layout:
 def read_evtx(path: str, problems: ProblemLog, counts: dict[str, int]) -> Iterator[Event]:
     """Events of one EVTX file; `counts["evtx"]` is advanced per record read."""
     layout = _layout(path)
-    parser = evtx.PyEvtxParser(path, number_of_threads=1)
-    records = parser.records_json()
-    last_id = 0
-    while True:
-        try:
-            record = next(records)
-        except StopIteration:
-            break
-        except RuntimeError as err:
-            problems.add(
-                f"corrupt EVTX chunk skipped: {err}",
-                where=_chunk_place(err),
-                skipped=_chunk_records(err),
-            )
-            continue
+    records = evtx.PyEvtxParser(path, number_of_threads=1).records_json()
+    # The parser moves on after each bad chunk; more errors than chunks would mean it does not.
+    errors_allowed = max(layout.declared_chunks, layout.whole_chunks) + 16
+    last_id = read = 0
+    try:
+        while True:
+            try:
+                record = next(records)
+            except StopIteration:
+                break
+            except RuntimeError as err:
+                problems.add(
+                    f"corrupt EVTX chunk skipped: {err}",
+                    where=_chunk_place(err),
+                    skipped=_chunk_records(err),
+                )
+                errors_allowed -= 1
+                if errors_allowed < 0:
+                    problems.add(
+                        "too many corrupt chunks; the rest of the file is not read",
+                        where=f"after record {last_id}",
+                        skipped=1,
+                    )
+                    break
+                continue
+            if record is None:
+                break
 
-        if record is None:
-            break
-        record_id = record["event_record_id"]
-        provenance = Provenance(path, record_id, "evtx")
-        try:
-            body = orjson.loads(record["data"])["Event"]
-            event = normalise_evtx(body, provenance)
-        except (orjson.JSONDecodeError, KeyError, TypeError, InputError) as err:
-            problems.add(
-                f"EVTX record could not be normalised: {err}",
-                where=f"record {record_id}",
-                skipped=1,
-            )
-            continue
-        last_id = max(last_id, record_id)
-        counts["evtx"] = counts.get("evtx", 0) + 1
-        yield event
+            event = _event(path, record, problems)
+            if event is None:
+                continue
+            read += 1
+            if event.provenance.record > last_id:
+                last_id = event.provenance.record
+            yield event
+    finally:
+        counts["evtx"] = counts.get("evtx", 0) + read
 
     if layout.truncated:
         _report_truncation(layout, last_id, problems)
+
+
+def _event(path: str, record: dict[str, Any], problems: ProblemLog) -> Event | None:
+    record_id = record["event_record_id"]
+    try:
+        body = orjson.loads(record["data"])["Event"]
+        return normalise_evtx(body, Provenance(path, record_id, "evtx"))
+    except (orjson.JSONDecodeError, KeyError, TypeError, InputError, RecursionError) as err:
+        problems.add(
+            f"EVTX record could not be normalised: {err}", where=f"record {record_id}", skipped=1
+        )
+        return None
 
 
 def _layout(path: str) -> _Layout:
