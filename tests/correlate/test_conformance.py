@@ -273,3 +273,24 @@ def test_memory_stays_within_the_windows_on_a_long_ordered_stream() -> None:
     # 5 minutes + 30 s of lateness at one match per 10 s, plus the one that closes them.
     assert correlator.stats.max_held <= 35
     assert correlator.stats.matches == 5_000
+
+
+def test_findings_stream_out_as_windows_close() -> None:
+    correlator, rules = setup(COUNT_3_IN_5M, lateness=timedelta(0))
+    early = [list(correlator.feed(match(rules["sysinfo"], process_event(s)))) for s in (0, 60, 120)]
+    assert early == [[], [], []]
+    closing = list(correlator.feed(match(rules["sysinfo"], process_event(1000))))
+    assert [f.extra["correlation"]["value"] for f in closing] == [3.0]
+    assert list(correlator.flush()) == []
+
+
+def test_a_group_past_its_cap_closes_its_oldest_windows_early() -> None:
+    corrs, bases = load(RULES + "---" + correlation(COUNT_3_IN_5M))
+    correlator = Correlator(corrs, bases, lateness=None, max_group_entries=10)
+    rule = by_name(bases)["sysinfo"]
+    found = [f for s in range(40) for f in correlator.feed(match(rule, process_event(s)))]
+    assert correlator.stats.max_held == 11
+    # Each window closed early holds the matches that had arrived: the cap, not the timespan.
+    assert found and all(f.extra["correlation"]["value"] <= 11 for f in found)
+    list(correlator.feed(match(rule, process_event(5))))
+    assert correlator.stats.late == 1

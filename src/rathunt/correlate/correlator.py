@@ -86,6 +86,7 @@ class Correlator:
         self._suppressed: set[int] = set()
         self._seq = 0
         self._warned: set[Hashable] = set()
+        self._described: dict[int, tuple[str, tuple[str, ...]]] = {}
         self._build(list(base_rules))
 
     # -- building -------------------------------------------------------------------------
@@ -159,8 +160,9 @@ class Correlator:
             self.stats.untimed += 1
             return
         self.stats.matches += 1
+        evidence, identity = self._evidence(match.rule, event)
         for plan, position in routes:
-            entry = self._entry(plan, position, event, match.rule)
+            entry = self._entry(plan, position, event, evidence, identity)
             if entry is None:
                 continue
             group_key = self._group_key(plan, position, event.fields)
@@ -169,9 +171,9 @@ class Correlator:
                 continue
             group = self._add(plan, group_key, entry)
             if group is not None and not plan.deferred:
-                watermark = self._watermark(plan, group)
-                if watermark > group.closed_until:
-                    yield from self._close(plan, group_key, group, watermark)
+                watermark, cap = self._limits(plan, group)
+                if group.times[0] + plan.timespan < watermark or group.times[0] < cap:
+                    yield from self._close(plan, group_key, group, watermark, cap)
 
     def flush(self) -> Iterator[Finding]:
         """End of input: close every window, lower correlations before the ones above."""
@@ -193,21 +195,36 @@ class Correlator:
 
     # -- inside -----------------------------------------------------------------------------
 
-    def _entry(self, plan: Plan, position: int, event: Event, rule: Rule) -> Entry | None:
+    def _evidence(self, rule: Rule, event: Event) -> tuple[Evidence, Hashable]:
+        """What every entry of this match cites, and the event's identity."""
+        described = self._described.get(id(rule))
+        if described is None:
+            described = self._described[id(rule)] = (rule.id, tuple(rule.tags))
+        assert event.time is not None
+        record_id = event.record_id
+        computer = event.computer
+        if record_id is not None:
+            identity: Hashable = (computer, event.channel, record_id, event.time.timestamp())
+        else:
+            source = event.provenance
+            identity = (source.path, source.kind, source.record)
+        evidence = Evidence(
+            described[0], event.time, event.provenance, computer, record_id, described[1]
+        )
+        return evidence, identity
+
+    def _entry(
+        self, plan: Plan, position: int, event: Event, evidence: Evidence, identity: Hashable
+    ) -> Entry | None:
         value: Any = None
         if plan.value_fields:
             value = _value(plan, event.fields)
             if value is None:
                 self.stats.unusable += 1
                 return None
-        assert event.time is not None
-        identity = _event_key(event)
         key = (identity, position) if plan.kind in ("temporal", "temporal_ordered") else identity
         self._seq += 1
-        evidence = Evidence(
-            rule.id, event.time, event.provenance, event.computer, event.record_id, tuple(rule.tags)
-        )
-        return Entry(event.time.timestamp(), self._seq, position, key, value, evidence)
+        return Entry(evidence.time.timestamp(), self._seq, position, key, value, evidence)
 
     def _group_key(
         self, plan: Plan, position: int, fields: dict[str, Any]
@@ -235,22 +252,24 @@ class Correlator:
         self.stats.max_held = max(self.stats.max_held, self.stats.held)
         return group
 
-    def _watermark(self, plan: Plan, group: Group) -> float:
-        """Event time before which this group's input is taken as complete."""
+    def _limits(self, plan: Plan, group: Group) -> tuple[float, float]:
+        """(watermark, cap): windows ending before the watermark are complete; windows
+        starting before the cap close early because the group holds too many matches."""
         watermark = float("-inf") if self.lateness is None else group.max_time - self.lateness
-        if len(group.entries) > self.max_group_entries:
-            oldest_kept = group.times[len(group.entries) - self.max_group_entries]
-            if oldest_kept > watermark and ("cap", id(plan)) not in self._warned:
+        cap = float("-inf")
+        excess = len(group.entries) - self.max_group_entries
+        if excess > 0:
+            cap = group.times[excess]
+            if ("cap", id(plan)) not in self._warned:
                 self._warned.add(("cap", id(plan)))
                 log.warning(
-                    "correlation %s: a group holds over %d matches; closing its oldest windows "
-                    "early (later matches before %s count as late)",
+                    "correlation %s: a group holds over %d matches; its oldest windows close "
+                    "early and matches older than %s count as late",
                     plan.rule.id,
                     self.max_group_entries,
-                    group.entries[len(group.entries) - self.max_group_entries].evidence.time,
+                    group.entries[excess].evidence.time,
                 )
-            watermark = max(watermark, oldest_kept)
-        return watermark
+        return watermark, cap
 
     def _late(self, plan: Plan, entry: Entry) -> None:
         self.stats.late += 1
@@ -265,10 +284,15 @@ class Correlator:
             )
 
     def _close(
-        self, plan: Plan, group_key: Hashable, group: Group, watermark: float
+        self,
+        plan: Plan,
+        group_key: Hashable,
+        group: Group,
+        watermark: float,
+        cap: float = float("-inf"),
     ) -> Iterator[Finding]:
         before = len(group.entries)
-        windows = list(group.close(plan, watermark))
+        windows = list(group.close(plan, watermark, cap))
         self.stats.held -= before - len(group.entries)
         # A group stays after its windows close, to keep recognising late matches.
         if watermark == float("inf"):
@@ -330,13 +354,6 @@ def _value(plan: Plan, fields: dict[str, Any]) -> Any:
         return float(number)
     except (TypeError, ValueError):
         return None
-
-
-def _event_key(event: Event) -> Hashable:
-    """An event's identity: its record on its host and channel, else where it was read."""
-    if event.record_id is not None and event.time is not None:
-        return (event.computer, event.channel, event.record_id, event.time.timestamp())
-    return (event.provenance.path, event.provenance.kind, event.provenance.record)
 
 
 def _topological(plans: list[Plan]) -> list[Plan]:

@@ -75,11 +75,13 @@ class Group:
         self.max_time = max(self.max_time, entry.time)
         return True
 
-    def close(self, plan: Plan, watermark: float) -> Iterator[Window]:
-        """Test every window that ends before `watermark`, then drop what no window needs."""
+    def close(self, plan: Plan, watermark: float, cap: float = float("-inf")) -> Iterator[Window]:
+        """Test every window that ends before `watermark` (or starts before `cap`, closing
+        early), then drop what no later window needs."""
         start = 0
         span = plan.timespan
-        while start < len(self.entries) and self.times[start] + span < watermark:
+        times = self.times
+        while start < len(times) and (times[start] + span < watermark or times[start] < cap):
             end = bisect.bisect_right(self.times, self.times[start] + span)
             last = self.entries[end - 1]
             if (last.time, last.seq) > self.last_window_end:
@@ -94,7 +96,7 @@ class Group:
                 self.keys.discard(entry.key)
             del self.entries[:start]
             del self.times[:start]
-        self.closed_until = max(self.closed_until, watermark)
+        self.closed_until = max(self.closed_until, watermark, cap)
 
 
 def evaluate(plan: Plan, window: Sequence[Entry]) -> float | None:
