@@ -250,3 +250,11 @@ def test_deeply_nested_xml_user_data_is_one_bad_event(tmp_path: Path) -> None:
     events = list(read_file(path, stats))
     assert [e.record_id for e in events] == [1, 3]
     assert stats.records_skipped == 1 and stats.problems[0].where == "element 1"
+
+
+def test_gzip_corrupt_from_the_start(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00" + b"\xff" * 64)
+    count, stats = _read(path)
+    assert count == 0 and stats.files_failed == 1
+    assert "gzip data is corrupt" in str(stats.problems[0])

@@ -154,3 +154,20 @@ def test_stats_with_problems_cross_processes(tmp_path: Path) -> None:
     copy = pickle.loads(pickle.dumps(stats))
     assert [str(p) for p in copy.problems] == [str(p) for p in stats.problems]
     assert "file is empty" in str(copy.problems[0])
+
+
+@pytest.mark.data
+def test_gzipped_wevtutil_xml(shared_data: Path, tmp_path: Path) -> None:
+    import gzip
+
+    from .samples import write_wevtutil_xml, xml_records
+
+    source = shape_path(shared_data, "system_7045")
+    plain = write_wevtutil_xml(xml_records(source), tmp_path / "events.xml")
+    packed = tmp_path / "events.xml.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    assert detect_format(str(packed)) == "xml.gz"
+    stats = ReadStats()
+    events = list(read_file(packed, stats))
+    assert len(events) == sum(1 for _ in read_file(source, ReadStats()))
+    assert stats.files_by_format == {"xml.gz": 1} and stats.problems == []
