@@ -48,7 +48,7 @@ level: {level}
 def process_event(
     seconds: float,
     image: str = "C:\\Windows\\SysWOW64\\systeminfo.exe",
-    computer: str = "DESKTOP-7Q3K1LM.corp.example.com",
+    computer: str | None = "DESKTOP-7Q3K1LM.corp.example.com",
     record: int | None = None,
     path: str = "host1-sysmon.evtx",
     **fields: Any,

@@ -12,13 +12,17 @@ from __future__ import annotations
 import operator
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from correlate_shapes import T0, base_rule, by_name, load, match, process_event, run, summary
 from sigma.collection import SigmaCollection
 
 from rathunt.correlate import Correlator
+
+Row = tuple[str, dict[str, Any], float, str, str]
 
 # The backends come with the `convert` extra.
 SplunkBackend = pytest.importorskip("sigma.backends.splunk").SplunkBackend
@@ -39,7 +43,7 @@ def convert(backend: object, text: str) -> str:
     return str(backend.convert(collection)[-1])  # type: ignore[attr-defined]
 
 
-def correlate(text: str, steps: list[tuple[str, float, str]]) -> list:
+def correlate(text: str, steps: Sequence[tuple[str, float, str]]) -> list[Row]:
     corrs, bases = load(text)
     correlator = Correlator(corrs, bases, lateness=timedelta(0))
     rules = by_name(bases)
@@ -51,7 +55,7 @@ def correlate(text: str, steps: list[tuple[str, float, str]]) -> list:
 
 
 def buckets(
-    steps: list[tuple[str, float, str]], span: int, aggregate: str
+    steps: Sequence[tuple[str, float, str]], span: int, aggregate: str
 ) -> dict[tuple[int, str], float]:
     """What a bucketed stats query computes per (bucket, Computer)."""
     seen: dict[tuple[int, str], list[tuple[str, float]]] = defaultdict(list)
@@ -130,7 +134,7 @@ ORDERED = """  type: temporal_ordered
 """
 
 
-def eql_sequences(query: str, steps: list[tuple[str, float, str]]) -> set[str]:
+def eql_sequences(query: str, steps: Sequence[tuple[str, float, str]]) -> set[str]:
     """Hosts where an EQL `sequence by ... with maxspan` would match, read from the query."""
     head = re.search(r"sequence by (\w+) with maxspan=(\d+)([smh])", query)
     patterns = re.findall(r'\[any where Image:"\*\\\\(\w+)\.exe"\]', query)

@@ -13,6 +13,8 @@ import pytest
 from correlate_shapes import base_rule, by_name, load, match, process_event, run, summary
 
 from rathunt.correlate import Correlator
+from rathunt.model import Finding
+from rathunt.rules.rule import Rule
 
 RULES = base_rule("sysinfo") + "---" + base_rule("tasklist") + "---" + base_rule("ipconfig")
 
@@ -28,7 +30,9 @@ correlation:
 """
 
 
-def setup(body: str, *, lateness: timedelta | None = timedelta(0)) -> tuple[Correlator, dict]:
+def setup(
+    body: str, *, lateness: timedelta | None = timedelta(0)
+) -> tuple[Correlator, dict[str, Rule]]:
     corrs, bases = load(RULES + "---" + correlation(body))
     return Correlator(corrs, bases, lateness=lateness), by_name(bases + corrs)
 
@@ -92,7 +96,7 @@ class TestInputOrder:
         list(correlator.flush())
         assert correlator.stats.late == 1
 
-    def _findings(self, times: list[int], lateness: timedelta | None) -> list:
+    def _findings(self, times: list[int], lateness: timedelta | None) -> list[Finding]:
         correlator, rules = setup(COUNT_3_IN_5M, lateness=lateness)
         records = {s: 50_000 + i for i, s in enumerate(sorted(times))}
         return run(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from rathunt.correlate import Correlator
-from rathunt.engine import Engine
+from rathunt.engine import Engine, Match
 from rathunt.events import ReadStats, read_paths
 from rathunt.model import Finding
 from rathunt.rules import load_pack
@@ -42,7 +42,7 @@ def _stems(pack: list[Rule], correlation: bool) -> list[str]:
     )
 
 
-def _hunt(pack: list[Rule], path: Path) -> tuple[list[Finding], list, Correlator]:
+def _hunt(pack: list[Rule], path: Path) -> tuple[list[Finding], list[Match], Correlator]:
     stats = ReadStats()
     events = list(read_paths([str(path)], stats=stats))
     assert not stats.problems and events, f"{path}: {stats.problems}"
@@ -72,7 +72,7 @@ def test_the_pack_ships_four_correlations_that_all_load_fully(pack: list[Rule]) 
 def test_every_step_rule_matches_its_positives_and_none_of_its_negatives(
     pack: list[Rule],
 ) -> None:
-    problems = []
+    problems: list[str] = []
     rules = {Path(r.path).stem: r for r in pack if _in_correlations(r)}  # type: ignore[arg-type]
     for stem in _stems(pack, correlation=False):
         engine = Engine([rules[stem]])

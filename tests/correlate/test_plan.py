@@ -8,11 +8,12 @@ import pytest
 from correlate_shapes import base_rule, by_name, load, match, process_event, run, summary
 
 from rathunt.correlate import Correlator
+from rathunt.rules.rule import Rule
 
 BASES = base_rule("sysinfo") + "---" + base_rule("tasklist")
 
 
-def correlator_for(body: str, extra: str = "") -> tuple[Correlator, dict]:
+def correlator_for(body: str, extra: str = "") -> tuple[Correlator, dict[str, Rule]]:
     corrs, bases = load(BASES + extra + "---\ntitle: corr\nname: corr\ncorrelation:\n" + body)
     return Correlator(corrs, bases, lateness=timedelta(0)), by_name(bases + corrs)
 
