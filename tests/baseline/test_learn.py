@@ -131,7 +131,7 @@ def test_extending_keeps_the_file_compact(tmp_path: Path) -> None:
     for day in range(4):
         learn(history(2, 1, first_day=day), out)
     free, total = query(out, "SELECT free_blocks, total_blocks FROM pragma_database_size()")[0]
-    assert free <= total / 4
+    assert free == 0 and total > 0
     assert query(out, "SELECT count(*) FROM runs")[0][0] == 4
     assert query(out, "SELECT count(DISTINCT day) FROM host_days")[0][0] == 4
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.duckdb"]

@@ -98,7 +98,7 @@ def learn(
     finally:
         con.close()
         _remove(stage_path)
-    if _free_share(path) > 0.25:
+    if _free_share(path) > 0.0:
         compact(path)
     _log_result(result)
     return result
