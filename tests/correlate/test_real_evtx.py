@@ -97,6 +97,4 @@ def test_file_order_does_not_change_the_findings(
         "Several images behind drops and Run values in a day",
     ]
     lsass = {row[1]["Computer"]: row[2] for row in expected if row[0] == "Repeated LSASS reads"}
-        str(row[1]["Computer"]): row[2] for row in expected if row[0] == "Repeated LSASS reads"
-    }  # type: ignore[index]
     assert lsass["alice.insecurebank.local"] == 8.0
