@@ -109,6 +109,7 @@ def command() -> None:
     show_default=True,
     help="Shape of the telemetry files.",
 )
+@click.option("--gzip", "compress", is_flag=True, help="Gzip each telemetry file.")
 @click.option(
     "-o",
     "--out",
@@ -129,6 +130,7 @@ def njrat(
     seed: str,
     start: str | None,
     fmt: str,
+    compress: bool,
     out: Path,
 ) -> None:
     """Simulate njRAT intrusions on workstations among benign noise."""
@@ -142,7 +144,7 @@ def njrat(
         auditing=auditing,
         uninstall=not no_uninstall,
     )
-    summary = write_simulation(options, out, fmt)
+    summary = write_simulation(options, out, fmt, compress)
     click.echo(
         f"{summary.events} events ({summary.labelled} malicious) in {summary.files} "
         f"files under {out}/telemetry; labels in {out}/labels.jsonl"

@@ -101,9 +101,10 @@ class Host:
         self.system_logon = Logon(
             "SYSTEM", "NT AUTHORITY", SYSTEM_SID, SYSTEM_LOGON, self._logon_guid(0, 0x3E7), 0
         )
+        # Disjoint ranges per channel, so a record id alone rarely names two records.
         for channel, base in (
             ("Microsoft-Windows-Sysmon/Operational", 20000),
-            ("Security", 80000),
+            ("Security", 1_000_000),
             ("System", 3000),
         ):
             self.record_ids[channel] = base + self._rng.randrange(base * 4)

@@ -9,7 +9,9 @@ Telemetry and labels live apart so `rathunt hunt OUT/telemetry` reads only event
 
 from __future__ import annotations
 
+import gzip
 import logging
+import shutil
 from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,6 +42,7 @@ class SimSummary:
     channels: dict[str, int] = field(default_factory=dict)
     stages: dict[str, int] = field(default_factory=dict)
     files: int = 0
+    compressed: bool = False
 
 
 class _Files:
@@ -73,8 +76,14 @@ class _Files:
         self._open.clear()
 
 
-def write_simulation(options: SimOptions, out: str | Path, fmt: str = "evtx-jsonl") -> SimSummary:
-    """Simulate and write everything under `out`; refuses to mix into earlier telemetry."""
+def write_simulation(
+    options: SimOptions, out: str | Path, fmt: str = "evtx-jsonl", compress: bool = False
+) -> SimSummary:
+    """Simulate and write everything under `out`; refuses to mix into earlier telemetry.
+
+    With `compress`, each telemetry file is gzipped once complete (no timestamp in the
+    header, so the bytes stay the same for a seed); the readers undo gzip themselves.
+    """
     if fmt not in FORMATS:
         raise ConfigError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
     out = Path(out)
@@ -86,7 +95,7 @@ def write_simulation(options: SimOptions, out: str | Path, fmt: str = "evtx-json
             hint="choose an empty --out directory",
         )
     out.mkdir(parents=True, exist_ok=True)
-    summary = SimSummary(out=str(out), format=fmt)
+    summary = SimSummary(out=str(out), format=fmt, compressed=compress)
     channels: Counter[str] = Counter()
     stages: Counter[str] = Counter()
     files = _Files()
@@ -110,6 +119,8 @@ def write_simulation(options: SimOptions, out: str | Path, fmt: str = "evtx-json
                     labels.write(record.to_json() + b"\n")
     finally:
         files.close()
+    if compress:
+        _gzip_all(telemetry)
     summary.events = sum(channels.values())
     summary.labelled = sum(stages.values())
     summary.channels = dict(sorted(channels.items()))
@@ -124,6 +135,18 @@ def write_simulation(options: SimOptions, out: str | Path, fmt: str = "evtx-json
         out,
     )
     return summary
+
+
+def _gzip_all(telemetry: Path) -> None:
+    for path in sorted(p for p in telemetry.rglob("*") if p.is_file() and p.suffix != ".gz"):
+        target = path.with_name(path.name + ".gz")
+        with (
+            path.open("rb") as source,
+            target.open("wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
+        ):
+            shutil.copyfileobj(source, packed)
+        path.unlink()
 
 
 def manifest_of(options: SimOptions) -> dict[str, Any]:
@@ -148,6 +171,7 @@ def manifest_of(options: SimOptions) -> dict[str, Any]:
 def _write_manifest(out: Path, options: SimOptions, summary: SimSummary) -> None:
     manifest = manifest_of(options)
     manifest["format"] = summary.format
+    manifest["compressed"] = summary.compressed
     manifest["telemetry"] = "telemetry"
     manifest["labels"] = "labels.jsonl"
     manifest["counts"] = {
