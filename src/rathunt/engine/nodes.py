@@ -261,9 +261,33 @@ def _clauses(field: str, tests: list[ValueTest]) -> list[Clause]:
     return [frozenset(atoms)] if atoms else []
 
 
+# Fields whose value is nearly constant within one log source: their needles admit almost
+# every event of it, so any other clause is preferred.
+_CONSTANT_FIELDS = frozenset({"Provider_Name", "Channel", "Provider", "Computer", "Keywords"})
+
+
+# Text found in most Windows events of its kind: a needle inside it admits nearly everything.
+_COMMON_TEXT = (
+    "c:\\windows\\system32\\svchost.exe -k netsvcs -p -s",
+    "c:\\windows\\syswow64\\windowspowershell\\v1.0\\powershell.exe",
+    "c:\\program files (x86)\\common files\\microsoft shared\\",
+    "c:\\users\\default\\appdata\\local\\temp\\",
+    "hkey_local_machine\\software\\microsoft\\windows\\currentversion\\",
+    "hklm\\system\\currentcontrolset\\services\\",
+    "\\registry\\machine\\software\\microsoft\\windows nt\\currentversion\\",
+    "hku\\s-1-5-21-\\software\\classes\\",
+    ".exe.dll",
+)
+
+
 def _atom_score(kind: str, field: str, value: object) -> int:
+    if field in _CONSTANT_FIELDS:
+        return 2
     if kind == "text":
-        return min(len(str(value)), 24) * 4
+        needle = str(value)
+        if any(needle in common for common in _COMMON_TEXT):
+            return 3
+        return min(len(needle), 24) * 4
     return 6 if field == "EventID" else 24
 
 
