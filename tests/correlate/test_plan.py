@@ -136,3 +136,26 @@ def test_value_aggregations(kind: str, condition: str, value: float | None) -> N
         assert [row[2] for row in found] == [pytest.approx(value)]
     if kind != "value_count":
         assert correlator.stats.unusable == 1
+
+
+def test_a_correlation_over_a_cycle_is_rejected_too() -> None:
+    cycle = (
+        "---\ntitle: a\nname: a\ncorrelation:\n  type: event_count\n  rules: [b]\n"
+        "  timespan: 5m\n  condition: {gte: 1}\n"
+        "---\ntitle: b\nname: b\ncorrelation:\n  type: event_count\n  rules: [a]\n"
+        "  timespan: 5m\n  condition: {gte: 1}\n"
+    )
+    body = "  type: event_count\n  rules: [a]\n  timespan: 5m\n  condition: {gte: 1}\n"
+    correlator, rules = correlator_for(body, cycle)
+    assert rules["corr"].support.reasons == ["refers to correlation a, which cannot run"]
+    assert correlator.plans == []
+
+
+def test_a_field_on_event_count_is_ignored_and_said() -> None:
+    body = "  type: event_count\n  rules: [sysinfo]\n  timespan: 5m\n"
+    body += "  condition: {gte: 2, field: Image}\n"
+    correlator, rules = correlator_for(body)
+    assert rules["corr"].support.status == "degraded"
+    assert rules["corr"].support.reasons == ["`field` is ignored by event_count"]
+    matches = [match(rules["sysinfo"], process_event(s)) for s in (0, 10)]
+    assert [row[2] for row in summary(run(correlator, matches))] == [2.0]

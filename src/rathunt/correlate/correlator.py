@@ -128,6 +128,9 @@ class Correlator:
 
     def _reject_broken_chains(self, plans: dict[int, Plan]) -> None:
         """A correlation over a rejected correlation, or in a reference cycle, cannot run."""
+        for plan in _cyclic(list(plans.values())):
+            plan.rule.support.reject("correlation references form a cycle")
+            del plans[id(plan.rule)]
         changed = True
         while changed:
             changed = False
@@ -140,9 +143,6 @@ class Correlator:
                         del plans[key]
                         changed = True
                         break
-        for plan in _cyclic(list(plans.values())):
-            plan.rule.support.reject("correlation references form a cycle")
-            del plans[id(plan.rule)]
 
     # -- the public surface -------------------------------------------------------------
 
