@@ -243,6 +243,7 @@ def _counts(ruleset: RuleSet, stats: Any) -> RunCounts:
     counts = RunCounts(
         files=stats.files,
         files_failed=stats.files_failed,
+        files_ignored=stats.files_ignored,
         records_read=stats.records_read,
         records_skipped=stats.records_skipped,
         duplicates=stats.duplicates,

@@ -20,8 +20,10 @@ FieldValue = Any
 class Provenance:
     """Where a record came from, precisely enough to find it again.
 
-    `record` is the EVTX EventRecordID for EVTX files, the 1-based line number for JSON
-    Lines, and the 0-based array index for a JSON array; `kind` says which.
+    `record` is the record number in the EVTX file's own record header for EVTX files (what
+    evtx_dump prints; in a re-exported log it can differ from the event's `EventRecordID`),
+    the 1-based line number for JSON Lines, the 0-based array index for a JSON array and the
+    0-based element index for event XML; `kind` says which.
     """
 
     path: str
@@ -29,9 +31,12 @@ class Provenance:
     kind: str  # "evtx" | "jsonl-line" | "json-index" | "xml-index" | ...
 
     def __str__(self) -> str:
-        label = {"evtx": "record", "jsonl-line": "line", "json-index": "index"}.get(
-            self.kind, self.kind
-        )
+        label = {
+            "evtx": "record",
+            "jsonl-line": "line",
+            "json-index": "index",
+            "xml-index": "element",
+        }.get(self.kind, self.kind)
         return f"{self.path} ({label} {self.record})"
 
 
@@ -164,6 +169,7 @@ class RunCounts:
 
     files: int = 0
     files_failed: int = 0
+    files_ignored: int = 0
     records_read: int = 0
     records_skipped: int = 0
     duplicates: int = 0

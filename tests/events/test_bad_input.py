@@ -99,6 +99,22 @@ def test_file_without_read_permission(tmp_path: Path) -> None:
     assert "cannot read" in str(stats.problems[0])
 
 
+def test_walked_non_telemetry_is_ignored_but_named_or_disguised_files_fail(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "README.md").write_text("# notes about this collection\n")
+    (tmp_path / "LICENSE.GPL").write_text("GNU GENERAL PUBLIC LICENSE\n")
+    (tmp_path / "fake.evtx").write_text("this is not an event log\n")
+    stats = ReadStats()
+    assert list(read_paths([tmp_path], stats=stats)) == []
+    assert (stats.files, stats.files_ignored, stats.files_failed) == (3, 2, 1)
+    assert [Path(p.path or "").name for p in stats.problems] == ["fake.evtx"]
+
+    named = ReadStats()
+    assert list(read_paths([tmp_path / "README.md"], stats=named)) == []
+    assert (named.files_ignored, named.files_failed) == (0, 1)
+
+
 def test_missing_path_is_a_failed_file(tmp_path: Path) -> None:
     stats = ReadStats()
     assert list(read_paths([tmp_path / "nope.evtx"], stats=stats)) == []

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from rathunt.errors import InputError
+from rathunt.errors import InputError, UnknownFormatError
 from rathunt.events.dedup import Deduplicator
 from rathunt.events.detect import format_of, read_head
 from rathunt.events.evtx_reader import read_evtx
@@ -27,14 +27,18 @@ log = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike[str]
 
+# Extensions telemetry exports carry; in a directory walk, an unrecognised file without one of
+# these is not telemetry (a README, a licence) and is counted as ignored rather than failed.
+TELEMETRY_SUFFIXES = frozenset({".evtx", ".json", ".jsonl", ".ndjson", ".xml", ".gz"})
+
 
 def read_paths(
     paths: Iterable[PathLike], *, stats: ReadStats, keep_duplicates: bool = False
 ) -> Iterator[Event]:
     """Events of every file under `paths`, streamed file by file, exact repeats dropped."""
     dedup = None if keep_duplicates else Deduplicator()
-    for path in iter_files(paths, stats):
-        for event in read_file(path, stats):
+    for path, walked in _sources(paths, stats):
+        for event in read_file(path, stats, walked=walked):
             if dedup is not None and dedup.seen(event):
                 stats.duplicates += 1
                 continue
@@ -44,12 +48,19 @@ def read_paths(
 def iter_files(paths: Iterable[PathLike], stats: ReadStats) -> Iterator[str]:
     """The files named or under the directories named, in a stable order; missing paths are
     counted as failed files."""
+    for path, _ in _sources(paths, stats):
+        yield path
+
+
+def _sources(paths: Iterable[PathLike], stats: ReadStats) -> Iterator[tuple[str, bool]]:
+    """Files to read, each with whether it was found by walking a directory."""
     for given in paths:
         path = os.fspath(given)
         if os.path.isdir(path):
-            yield from _walk(path, stats)
+            for found in _walk(path, stats):
+                yield found, True
         elif os.path.exists(path):
-            yield path
+            yield path, False
         else:
             stats.files += 1
             ProblemLog(stats, path).fail(
@@ -57,14 +68,25 @@ def iter_files(paths: Iterable[PathLike], stats: ReadStats) -> Iterator[str]:
             )
 
 
-def read_file(path: PathLike, stats: ReadStats) -> Iterator[Event]:
-    """Events of one file in any format rathunt reads; problems go into `stats`."""
+def read_file(path: PathLike, stats: ReadStats, *, walked: bool = False) -> Iterator[Event]:
+    """Events of one file in any format rathunt reads; problems go into `stats`.
+
+    `walked` says the file was met while walking a directory: then a file that is plainly
+    not telemetry (unknown content, no telemetry extension) is counted as ignored, not failed.
+    """
     path = os.fspath(path)
     stats.files += 1
     problems = ProblemLog(stats, path)
     try:
         compressed, head = read_head(path)
         kind = format_of(path, head)
+    except UnknownFormatError as err:
+        if walked and Path(path).suffix.lower() not in TELEMETRY_SUFFIXES:
+            stats.files_ignored += 1
+            log.info("ignored %s: not telemetry", path)
+            return
+        problems.fail(err)
+        return
     except InputError as err:
         problems.fail(err)
         return

@@ -26,13 +26,17 @@ class ReadStats:
     `duplicates` says how many of those were dropped as exact repeats. `records_skipped`
     counts records lost to bad input (a bad JSON line, a corrupt EVTX chunk's records, the
     records of a truncated chunk). `files_failed` counts files that gave no events at all
-    because they could not be opened or recognised. `records_by_format` and `files_by_format`
+    because they could not be opened or recognised. `files_ignored` counts files met while
+    walking a directory that are plainly not telemetry (a README, a licence: unknown content
+    and no telemetry extension); a file named on the command line is never ignored, it fails.
+    `records_by_format` and `files_by_format`
     count by the layout each record or file was read as (`evtx`, `evtx-json`, `ecs`, `flat`,
     `xml`).
     """
 
     files: int = 0
     files_failed: int = 0
+    files_ignored: int = 0
     records_read: int = 0
     records_skipped: int = 0
     duplicates: int = 0
@@ -44,6 +48,7 @@ class ReadStats:
         """Add another read's counts to these (a worker's stats into the parent's)."""
         self.files += other.files
         self.files_failed += other.files_failed
+        self.files_ignored += other.files_ignored
         self.records_read += other.records_read
         self.records_skipped += other.records_skipped
         self.duplicates += other.duplicates

@@ -192,7 +192,9 @@ def _print_counts(console: Console, counts: RunCounts) -> None:
     console.print(_heading("Counts"))
     console.print(
         Text(
-            f"input: {_plural(counts.files, 'file')} ({counts.files_failed} failed), "
+            f"input: {_plural(counts.files, 'file')} ({counts.files_failed} failed"
+            + (f", {counts.files_ignored} ignored as not telemetry" if counts.files_ignored else "")
+            + "), "
             f"{counts.records_read:,} records read, {counts.records_skipped:,} skipped, "
             f"{counts.duplicates:,} duplicates"
         )
