@@ -180,3 +180,13 @@ def test_paths_with_quotes_are_safe(tmp_path: Path) -> None:
     learn(history(2, 1), out)
     learn(history(2, 1, first_day=1), out)
     assert query(out, "SELECT count(*) FROM host_days")[0][0] == 4
+
+
+def test_a_foreign_duckdb_file_is_left_untouched(tmp_path: Path) -> None:
+    other = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("CREATE TABLE notes (text VARCHAR)")
+    con.close()
+    with pytest.raises(ConfigError, match="no baseline; it is left untouched"):
+        learn(history(1, 1), other)
+    assert query(other, "SELECT table_name FROM duckdb_tables()") == [("notes",)]

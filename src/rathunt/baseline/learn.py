@@ -113,6 +113,14 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
             path=str(path),
             hint="give --out a new file or one written by `rathunt baseline learn`",
         ) from err
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if tables and "meta" not in tables:
+        con.close()
+        raise ConfigError(
+            "a DuckDB file that is no baseline; it is left untouched",
+            path=str(path),
+            hint="give --out a new file or one written by `rathunt baseline learn`",
+        )
     schema.create_all(con)
     check_version(con, path)
     return con

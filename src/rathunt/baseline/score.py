@@ -174,7 +174,7 @@ class Baseline:
         group = ["host", *profile.keys]
         figures = self._lookup(profile, frame.select(group).unique())
         rows = frame.join(figures, on=group, how="inner")
-        if name_is_network(profile) and self._varied[profile.name]:
+        if _is_network(profile) and self._varied[profile.name]:
             varied = rows["image"].is_in(sorted(self._varied[profile.name]))
             self.stats.varied_skipped += int(varied.sum())
             rows = rows.filter(~varied)
@@ -288,5 +288,5 @@ class Baseline:
         return {str(image) for (image,) in rows}
 
 
-def name_is_network(profile: schema.Profile) -> bool:
+def _is_network(profile: schema.Profile) -> bool:
     return profile.name in ("network", "dns")
