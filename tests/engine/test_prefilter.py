@@ -1,0 +1,78 @@
+"""The prefilter never loses a match: regex needles, column scans, odd values."""
+
+from __future__ import annotations
+
+import pytest
+from engine_shapes import matches, rule_from_yaml, sysmon_process
+
+from rathunt.engine import Engine
+from rathunt.engine.needles import regex_needles
+
+# (pattern, flags, needles every match must contain; None: none known)
+REGEXES: list[tuple[str, str, tuple[str, ...] | None]] = [
+    (r"cmd.{0,5}(?:/c|/r).+powershell.+", "", ("powershell",)),
+    (r"ipconfig\s+/all", "", ("ipconfig",)),
+    (r"IPCONFIG", "i", ("ipconfig",)),
+    (r"(?i)Net\s+User", "", ("user",)),
+    (r"(?i:ab)cdef", "", ("cdef",)),
+    (r"(abc|defg)x+", "", ("abc", "defg")),
+    (r"(?:abcd)+z", "", ("abcd",)),
+    (r"(?:abcd)*z", "", None),
+    (r"ab|cd", "", None),
+    (r"[a-f0-9]{64}", "", None),
+    (r"task(?=mgr)", "", ("task",)),
+    (r"\p{L}+", "", None),
+]
+
+
+@pytest.mark.parametrize(("pattern", "flags", "needles"), REGEXES)
+def test_regex_needles(pattern: str, flags: str, needles: tuple[str, ...] | None) -> None:
+    assert regex_needles(pattern, flags) == needles
+
+
+def test_ignorecase_regex_keeps_no_non_ascii_needle() -> None:
+    assert regex_needles("(?i)straße", "") == ("stra",)
+
+
+@pytest.mark.parametrize(
+    ("lines", "fields"),
+    [
+        ("CommandLine|re: 'Power[Ss]hell\\s+-enc'", {"CommandLine": "PowerShell -enc x"}),
+        ("CommandLine|re|i: 'powershell\\s+-enc'", {"CommandLine": "PowerShell -Enc x"}),
+        ("CommandLine|contains: 'STRASSE'", {"CommandLine": "x straße y"}),
+        ("CommandLine|contains: 'b'", {"CommandLine": ["a", "xbx"]}),
+        ("ProcessId: 18404", {"ProcessId": ["1", "18404"]}),
+        ("ProcessId: 18404", {"ProcessId": 18404.0}),
+    ],
+    ids=["regex case", "regex i flag", "fold changes length", "list", "number list", "float"],
+)
+def test_prefilter_admits_what_matches(lines: str, fields: dict[str, object]) -> None:
+    rule = rule_from_yaml(f"    selection:\n        {lines}\n    condition: selection")
+    assert matches(rule, sysmon_process(**fields))
+
+
+def test_column_scan_assigns_hits_to_their_own_events() -> None:
+    rule = rule_from_yaml("    s:\n        CommandLine|endswith: 'evil.exe'\n    condition: s")
+    events = [
+        sysmon_process(EventRecordID=n, CommandLine=text)
+        for n, text in enumerate(["a", "b evil.exe", "", "ß evil.exe", "evil.ex", "e", "EVIL.EXE"])
+    ]
+    hits = [m.event.record_id for m in Engine([rule]).match(events)]
+    assert hits == [1, 3, 6]
+
+
+def test_batch_of_mixed_log_sources_keeps_event_order() -> None:
+    rule = rule_from_yaml("    s:\n        CommandLine|contains: 'evil'\n    condition: s")
+    other = rule_from_yaml(
+        "    s:\n        TargetFilename|contains: 'evil'\n    condition: s",
+        logsource="category: file_event",
+    )
+    events = []
+    for n in range(6):
+        event = sysmon_process(EventRecordID=n, CommandLine="evil", TargetFilename="evil")
+        if n % 2:
+            event.logsource = type(event.logsource)("windows", "sysmon", ("file_event",))
+        events.append(event)
+    engine = Engine([rule, other])
+    assert [m.event.record_id for m in engine.match(events)] == list(range(6))
+    assert [m.rule for m in engine.match(events)] == [rule, other] * 3
