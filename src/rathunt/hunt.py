@@ -8,12 +8,15 @@ repeats of a rule on a host folded, and handed to correlation and incident build
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from rathunt.engine import Match
 from rathunt.errors import ConfigError, RathuntError
 from rathunt.model import Event, Finding, Incident, RunCounts
 from rathunt.rules import Rule, RuleSet, available_packs, load_pack, load_rules
@@ -121,9 +124,15 @@ def batched(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
 def hunt(
     paths: Sequence[str | Path], options: HuntOptions | None = None, ruleset: RuleSet | None = None
 ) -> HuntResult:
-    """Read `paths`, run the rules, fold, correlate and build incidents."""
+    """Read `paths`, run the rules, fold, correlate and build incidents.
+
+    Files are read and matched one at a time, in worker processes when `options.workers`
+    asks for them; duplicates, correlation and folding are then settled here, in file order,
+    so a run gives the same answer whatever the number of workers.
+    """
     from rathunt.engine import Engine
-    from rathunt.events import ReadStats, read_paths
+    from rathunt.events import Deduplicator, ReadStats
+    from rathunt.events.reader import sources
 
     options = options or HuntOptions()
     ruleset = ruleset if ruleset is not None else load_hunt_rules(options)
@@ -133,20 +142,26 @@ def hunt(
     result = HuntResult(rules=ruleset.rules, problems=list(ruleset.problems))
 
     stats = ReadStats()
-    events = read_paths(list(paths), stats=stats, keep_duplicates=options.keep_duplicates)
+    dedup = None if options.keep_duplicates else Deduplicator()
     raw: list[Finding] = []
-    seen = 0
-    for batch in batched(events, options.batch_size):
-        for match in engine.match(batch):
-            finding = to_finding(match.rule, match.event, match.matched)
+    records = 0
+    files = list(sources(list(paths), stats))
+    for outcome in _scan_all(files, engine, ruleset.rules, options):
+        stats.merge(outcome.stats)
+        repeats = _repeats(outcome.keys, dedup)
+        stats.duplicates += len(repeats)
+        for ordinal, rule_index, event, matched in outcome.matches:
+            if ordinal in repeats:
+                continue
+            rule = ruleset.rules[rule_index]
             if correlator is not None:
-                raw.extend(correlator.feed(match))
-                if correlator.suppressed(match.rule):
+                raw.extend(correlator.feed(Match(rule, event, matched)))
+                if correlator.suppressed(rule):
                     continue
-            raw.append(finding)
-        seen += len(batch)
+            raw.append(to_finding(rule, event, matched))
+        records += outcome.stats.records_read
         if options.progress:
-            options.progress(seen)
+            options.progress(records)
     if correlator is not None:
         raw.extend(correlator.flush())
 
@@ -162,6 +177,69 @@ def hunt(
         len(result.incidents),
     )
     return result
+
+
+@dataclass(slots=True)
+class _FileOutcome:
+    """What one file gave: its read counts, its matches (by record ordinal and rule index),
+    and the duplicate key of every record in read order, for the parent to settle repeats."""
+
+    stats: Any
+    matches: list[tuple[int, int, Event, dict[str, Any]]]
+    keys: list[tuple[str, str, int, int] | None]
+
+
+# Set in the parent before worker processes fork, so each worker inherits the compiled
+# engine instead of compiling thousands of rules again.
+_WORKER_STATE: dict[str, Any] = {}
+
+
+def _scan_all(
+    files: list[tuple[str, bool]], engine: Any, rules: list[Rule], options: HuntOptions
+) -> Iterator[_FileOutcome]:
+    _WORKER_STATE.update(
+        engine=engine,
+        index={id(rule): i for i, rule in enumerate(rules)},
+        batch_size=options.batch_size,
+    )
+    workers = options.workers if options.workers > 0 else (os.cpu_count() or 1)
+    workers = min(workers, len(files))
+    if workers <= 1:
+        for source in files:
+            yield _scan_file(source)
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        yield from pool.imap(_scan_file, files, chunksize=1)
+
+
+def _scan_file(source: tuple[str, bool]) -> _FileOutcome:
+    """Read and match one file (in a worker process or in the parent)."""
+    from rathunt.events import ReadStats, read_file
+    from rathunt.events.dedup import record_key
+
+    path, walked = source
+    engine = _WORKER_STATE["engine"]
+    index = _WORKER_STATE["index"]
+    stats = ReadStats()
+    outcome = _FileOutcome(stats, [], [])
+    ordinal = 0
+    for batch in batched(read_file(path, stats, walked=walked), _WORKER_STATE["batch_size"]):
+        positions = {id(event): ordinal + i for i, event in enumerate(batch)}
+        outcome.keys.extend(record_key(event) for event in batch)
+        for match in engine.match(batch):
+            outcome.matches.append(
+                (positions[id(match.event)], index[id(match.rule)], match.event, match.matched)
+            )
+        ordinal += len(batch)
+    return outcome
+
+
+def _repeats(keys: list[tuple[str, str, int, int] | None], dedup: Any) -> set[int]:
+    """Ordinals of the records in one file that repeat a record read before."""
+    if dedup is None:
+        return set()
+    return {ordinal for ordinal, key in enumerate(keys) if key is not None and dedup.seen_key(*key)}
 
 
 def _filter_level(findings: list[Finding], min_level: str | None) -> list[Finding]:

@@ -94,6 +94,7 @@ def _format_of(output: Path | None, given: str | None) -> str:
     help="Worker processes for reading and matching (0: one per core).",
 )
 @click.option("--top", type=int, default=10, show_default=True, help="Rows per summary table.")
+@click.option("-q", "--quiet", "quiet_here", is_flag=True, help="No summary and no progress bar.")
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -111,12 +112,13 @@ def command(
     fail_level: str | None,
     workers: int,
     top: int,
+    quiet_here: bool,
 ) -> None:
     """Hunt for threats in EVTX, JSON and XML telemetry with Sigma rules.
 
     PATHS are files or directories (walked recursively); formats are told by content.
     """
-    quiet = bool(ctx.obj and ctx.obj.get("quiet"))
+    quiet = quiet_here or bool(ctx.obj and ctx.obj.get("quiet"))
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.BadParameter(

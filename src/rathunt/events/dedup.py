@@ -44,14 +44,12 @@ class Deduplicator:
 
     def seen(self, event: Event) -> bool:
         """True when an equal record was seen before; otherwise remember this one."""
-        fields = event.fields
-        record_id = fields.get("EventRecordID")
-        computer = fields.get("Computer")
-        channel = fields.get("Channel")
-        if type(record_id) is not int or event.time is None or not computer or not channel:
-            return False
-        moment = _micros(event)
-        log = (str(computer), str(channel))
+        key = record_key(event)
+        return False if key is None else self.seen_key(*key)
+
+    def seen_key(self, computer: str, channel: str, record_id: int, moment: int) -> bool:
+        """`seen` for a record known by its key (see `record_key`), as worker processes send."""
+        log = (computer, channel)
         starts, runs = self._logs.setdefault(log, ([], []))
         recent_key = (self._numbers.setdefault(log, len(self._numbers)), record_id)
 
@@ -102,6 +100,18 @@ def _insert(starts: list[int], runs: list[_Run], at: int, record_id: int, moment
         return
     starts.insert(at + 1, record_id)
     runs.insert(at + 1, [record_id, record_id, moment, moment])
+
+
+def record_key(event: Event) -> tuple[str, str, int, int] | None:
+    """(Computer, Channel, EventRecordID, time in epoch microseconds), or None for a record
+    that lacks one of them and so can never be told a repeat."""
+    fields = event.fields
+    record_id = fields.get("EventRecordID")
+    computer = fields.get("Computer")
+    channel = fields.get("Channel")
+    if type(record_id) is not int or event.time is None or not computer or not channel:
+        return None
+    return str(computer), str(channel), record_id, _micros(event)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -37,7 +37,7 @@ def read_paths(
 ) -> Iterator[Event]:
     """Events of every file under `paths`, streamed file by file, exact repeats dropped."""
     dedup = None if keep_duplicates else Deduplicator()
-    for path, walked in _sources(paths, stats):
+    for path, walked in sources(paths, stats):
         for event in read_file(path, stats, walked=walked):
             if dedup is not None and dedup.seen(event):
                 stats.duplicates += 1
@@ -48,11 +48,11 @@ def read_paths(
 def iter_files(paths: Iterable[PathLike], stats: ReadStats) -> Iterator[str]:
     """The files named or under the directories named, in a stable order; missing paths are
     counted as failed files."""
-    for path, _ in _sources(paths, stats):
+    for path, _ in sources(paths, stats):
         yield path
 
 
-def _sources(paths: Iterable[PathLike], stats: ReadStats) -> Iterator[tuple[str, bool]]:
+def sources(paths: Iterable[PathLike], stats: ReadStats) -> Iterator[tuple[str, bool]]:
     """Files to read, each with whether it was found by walking a directory."""
     for given in paths:
         path = os.fspath(given)
