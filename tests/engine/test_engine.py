@@ -9,6 +9,7 @@ from engine_shapes import rule_from_yaml, security_process, sysmon_process
 from sigma.collection import SigmaCollection
 
 from rathunt.engine import Engine, load_placeholders
+from rathunt.engine.values import TextTest
 from rathunt.errors import ConfigError
 from rathunt.model import Event, LogSource
 from rathunt.rules.rule import Rule
@@ -152,3 +153,33 @@ def test_load_placeholders_errors_name_the_file(tmp_path: Path, text: str, messa
 def test_load_placeholders_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read placeholders"):
         load_placeholders(tmp_path / "absent.yml")
+
+
+def test_a_failing_evaluation_is_counted_and_the_batch_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = TextTest.__call__
+
+    def fragile(self: TextTest, value: object, fields: dict[str, object]) -> bool:
+        if fields.get("EventRecordID") == 7:
+            raise TypeError("unforeseen value")
+        return original(self, value, fields)
+
+    monkeypatch.setattr(TextTest, "__call__", fragile)
+    engine = Engine([rule_from_yaml(TASKMGR)])
+    events = [sysmon_process(EventRecordID=n) for n in (6, 7, 8)]
+    assert [m.event.record_id for m in engine.match(events)] == [6, 8]
+    assert engine.stats.errors == 1
+    (problem,) = engine.stats.problems
+    assert "sample.evtx (record 7)" in str(problem) and "TypeError" in str(problem)
+    assert "rule 5d7e3c2a-0000-4000-8000-000000000001" in str(problem)
+
+
+def test_a_value_without_text_form_does_not_match_text() -> None:
+    class Unprintable:
+        def __str__(self) -> str:
+            raise ValueError("no text form")
+
+    engine = Engine([rule_from_yaml(TASKMGR)])
+    assert list(engine.match([sysmon_process(Image=Unprintable())])) == []
+    assert engine.stats.errors == 0

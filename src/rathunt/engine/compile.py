@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from sigma.conditions import (
     ConditionAND,
     ConditionFieldEqualsValueExpression,
-    ConditionItem,
     ConditionNOT,
     ConditionOR,
     ConditionValueExpression,
@@ -98,8 +97,6 @@ def _node(item: object, placeholders: Placeholders, degraded: list[str]) -> Node
         return _field_node(item.field, item.value, placeholders, degraded)
     if isinstance(item, ConditionValueExpression):
         return _keyword_node(item.value, placeholders, degraded)
-    if isinstance(item, ConditionItem):
-        raise UnsupportedFeatureError(f"condition element {type(item).__name__}")
     raise UnsupportedFeatureError(f"condition element {type(item).__name__}")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sigma.exceptions import SigmaError
 from sigma.rule import SigmaRule
@@ -19,11 +19,14 @@ from sigma.rule import SigmaRule
 from rathunt.engine.compile import compile_rule
 from rathunt.engine.nodes import Node
 from rathunt.engine.prefilter import Prefilter, build_prefilter
-from rathunt.errors import RathuntError
+from rathunt.errors import RathuntError, RuleError
 from rathunt.model import Event, FieldValue, LogSource
 from rathunt.rules.rule import Rule
 
 log = logging.getLogger(__name__)
+
+# Evaluation errors kept with their place; the rest are only counted.
+MAX_PROBLEMS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,8 @@ class EngineStats:
     rejected: int = 0
     correlations: int = 0
     unfiltered: int = 0  # rules the prefilter cannot narrow: evaluated on every event
+    errors: int = 0  # (rule, event) evaluations that failed on an unexpected value
+    problems: list[RuleError] = field(default_factory=list)  # the first few of those
 
 
 @dataclass(slots=True)
@@ -94,7 +99,9 @@ class Engine:
 
     def _compile(self, rule: Rule) -> _Compiled | None:
         sigma = rule.sigma
-        assert isinstance(sigma, SigmaRule)
+        if not isinstance(sigma, SigmaRule):
+            rule.support.reject(f"not a detection rule ({type(sigma).__name__})")
+            return None
         try:
             result = compile_rule(sigma, self.placeholders)
         except (RathuntError, SigmaError, re.error, ValueError, TypeError) as error:
@@ -125,11 +132,9 @@ class Engine:
             group = [batch[position] for position in positions]
             candidates = prefilter.candidates([event.fields for event in group])
             for position, event, admitted in zip(positions, group, candidates, strict=True):
-                fields = event.fields
                 for index in admitted:
-                    compiled = rules[index]
-                    if compiled.tree.evaluate(fields):
-                        found[position].append(_match(compiled, event))
+                    if self._evaluate(rules[index], event):
+                        found[position].append(_match(rules[index], event))
         for matches in found:
             yield from matches
 
@@ -137,8 +142,29 @@ class Engine:
         """The same matches, by evaluating every applicable rule on every event (slow)."""
         for event in batch:
             for compiled in self._source(event.logsource)[0]:
-                if compiled.tree.evaluate(event.fields):
+                if self._evaluate(compiled, event):
                     yield _match(compiled, event)
+
+    def _evaluate(self, compiled: _Compiled, event: Event) -> bool:
+        """One rule on one event; a value no test foresaw is counted, not fatal."""
+        try:
+            return compiled.tree.evaluate(event.fields)
+        except (TypeError, ValueError, OverflowError, AttributeError) as error:
+            self._problem(compiled.rule, event, error)
+            return False
+
+    def _problem(self, rule: Rule, event: Event, error: Exception) -> None:
+        self.stats.errors += 1
+        if len(self.stats.problems) >= MAX_PROBLEMS:
+            return
+        problem = RuleError(
+            f"evaluation failed on {event.provenance}: {type(error).__name__}: {error}",
+            path=rule.path,
+            rule_id=rule.id,
+            hint="the event was treated as not matching; please report the record",
+        )
+        self.stats.problems.append(problem)
+        log.warning("%s", problem)
 
     def rules_for(self, logsource: LogSource) -> list[Rule]:
         """The compiled rules that apply to events of this log source."""

@@ -39,7 +39,10 @@ def as_text(value: FieldValue) -> str | None:
         return str(value)
     if value is None or isinstance(value, dict | list | tuple):
         return None
-    return str(value)
+    try:
+        return str(value)
+    except Exception:  # a foreign object without a text form compares as having none
+        return None
 
 
 def as_number(value: FieldValue) -> int | float | None:
