@@ -8,7 +8,8 @@ from rathunt.validate import score
 def test_true_false_positives_and_misses(make_finding, labels_table, rules_list) -> None:
     findings = [
         make_finding("run", "WS-1.corp", 10),
-        make_finding("run", "ws-1.CORP", 10),  # the same record again: one true positive
+        # The same record again, in other letter case: still one true positive.
+        make_finding("run", "ws-1.CORP", 10),
         make_finding("run", "WS-3.corp", 99, level="medium"),
         make_finding("netsh", "WS-1.corp", 11, event_id=1),
         make_finding("netsh", "WS-2.corp", 21, event_id=1),

@@ -13,17 +13,19 @@ from typing import TYPE_CHECKING
 
 from rathunt.simulate.host import Host, Process
 from rathunt.simulate.schedule import SECOND
-from rathunt.simulate.shapes import (
-    SimEvent,
+from rathunt.simulate.security import (
     explicit_logon,
-    file_create,
     logon,
-    network_connect,
-    process_access,
-    process_create,
     service_installed,
     share_access,
     task_created,
+)
+from rathunt.simulate.shapes import (
+    SimEvent,
+    file_create,
+    network_connect,
+    process_access,
+    process_create,
 )
 
 if TYPE_CHECKING:

