@@ -1,0 +1,129 @@
+"""The hunt end to end: files in, findings, counts and incidents out, as the CLI gets them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rathunt.cli import main
+from rathunt.hunt import HuntOptions, hunt
+
+VARIANTS = Path(__file__).parent / "packs" / "variants"
+DEFAULT = VARIANTS / "default_temp_server_exe.jsonl"
+
+
+def _keys(result: object) -> list[tuple[str, str | None, int]]:
+    return [(f.rule_id, f.computer, f.provenance.record) for f in result.findings]  # type: ignore[attr-defined]
+
+
+def test_default_njrat_install_is_found_with_attack_names_and_provenance() -> None:
+    result = hunt([DEFAULT], HuntOptions(packs=["njrat"]))
+    assert result.counts.records_read == sum(1 for _ in DEFAULT.open())
+    assert result.counts.records_skipped == 0 and result.counts.files_failed == 0
+    titles = {f.rule_title for f in result.findings}
+    assert any("netsh" in t.lower() or "firewall" in t.lower() for t in titles), titles
+    assert any("run" in t.lower() for t in titles), titles
+    for finding in result.findings:
+        assert finding.provenance.path == str(DEFAULT)
+        assert finding.provenance.kind == "jsonl-line"
+        assert finding.tactics and finding.techniques
+        assert finding.matched
+    tactics = {t.shortname for f in result.findings for t in f.tactics}
+    assert {"persistence", "defense-evasion"} <= tactics
+
+
+def test_seed_pack_misses_the_renamed_install() -> None:
+    result = hunt([DEFAULT], HuntOptions(packs=["seed"]))
+    assert result.findings == []
+    assert result.counts.rules_loaded == 7
+
+
+def test_worker_processes_give_the_same_answer(tmp_path: Path) -> None:
+    for variant in sorted(VARIANTS.glob("*.jsonl")):
+        shutil.copy(variant, tmp_path / variant.name)
+    one = hunt([tmp_path], HuntOptions(packs=["njrat"], workers=1))
+    two = hunt([tmp_path], HuntOptions(packs=["njrat"], workers=2))
+    assert one.findings and _keys(one) == _keys(two)
+    assert one.counts == two.counts
+
+
+def test_overlapping_collections_count_once_unless_kept(tmp_path: Path) -> None:
+    shutil.copy(DEFAULT, tmp_path / "a.jsonl")
+    shutil.copy(DEFAULT, tmp_path / "b.jsonl")
+    lines = sum(1 for _ in DEFAULT.open())
+
+    once = hunt([tmp_path], HuntOptions(packs=["njrat"], workers=2))
+    assert once.counts.records_read == 2 * lines
+    assert once.counts.duplicates == lines
+    assert {f.provenance.path for f in once.findings} == {str(tmp_path / "a.jsonl")}
+
+    kept = hunt([tmp_path], HuntOptions(packs=["njrat"], keep_duplicates=True))
+    assert kept.counts.duplicates == 0
+
+    def base_hits(result: object) -> int:
+        # A correlation fires once per window, however often its events repeat.
+        findings = result.findings  # type: ignore[attr-defined]
+        return sum(f.count for f in findings if "correlation" not in f.extra)
+
+    assert base_hits(kept) == 2 * base_hits(once) > 0
+
+
+def test_min_level_drops_lower_findings() -> None:
+    every = hunt([VARIANTS], HuntOptions(packs=["njrat"]))
+    high = hunt([VARIANTS], HuntOptions(packs=["njrat"], min_level="high"))
+    assert {f.level for f in high.findings} <= {"high", "critical"}
+    assert len(high.findings) < len(every.findings)
+
+
+def test_cli_hunt_writes_outputs_and_exit_codes(tmp_path: Path) -> None:
+    out, html = tmp_path / "findings.jsonl", tmp_path / "report.html"
+    runner = CliRunner()
+    done = runner.invoke(
+        main,
+        [
+            "hunt",
+            str(DEFAULT),
+            "--pack",
+            "njrat",
+            "-o",
+            str(out),
+            "--html",
+            str(html),
+            "--fail-level",
+            "high",
+        ],
+    )
+    assert done.exit_code == 1, done.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows and [r["time"] for r in rows] == sorted(r["time"] for r in rows)
+    assert "<html" in html.read_text().lower()
+    assert "Findings by level" in done.output
+
+    quiet = runner.invoke(main, ["hunt", str(DEFAULT), "--pack", "njrat", "-q"])
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+    missing = runner.invoke(main, ["hunt", str(tmp_path / "nope.evtx")])
+    assert missing.exit_code == 2 and "no such file" in missing.output
+
+    (tmp_path / "junk.evtx").write_bytes(b"MZ\x90\x00 not an event log")
+    junk = runner.invoke(main, ["hunt", str(tmp_path / "junk.evtx"), "--pack", "njrat"])
+    assert junk.exit_code == 3
+    assert "junk.evtx" in junk.output
+
+
+def test_unknown_pack_is_one_clear_line() -> None:
+    done = CliRunner().invoke(main, ["hunt", str(DEFAULT), "--pack", "nosuch"])
+    assert done.exit_code == 3
+    assert "no rule pack named 'nosuch'" in done.output and "available packs" in done.output
+
+
+@pytest.mark.data
+def test_shared_corpus_reads_every_record(shared_data: Path) -> None:
+    result = hunt([shared_data / "evtx"], HuntOptions(packs=["njrat"], workers=2))
+    assert result.counts.records_read == 8255
+    assert result.counts.records_skipped == 0 and result.counts.files_failed == 0
+    assert result.counts.files_ignored == 1  # the licence file beside the samples
