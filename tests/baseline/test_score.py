@@ -12,6 +12,7 @@ import pytest
 
 from rathunt.baseline import Baseline, BaselineConfig, ProfileConfig, learn
 from rathunt.errors import ConfigError
+from rathunt.model import Event
 
 from .fleet import START, Recorder, history, intrusion, ordinary_day, process
 
@@ -36,7 +37,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def next_day(host: str = "ws02", seed: int = 99) -> list:  # type: ignore[type-arg]
+def next_day(host: str = "ws02", seed: int = 99) -> list[Event]:
     return list(ordinary_day(Recorder(), host, DAYS, random.Random(seed)))
 
 
