@@ -19,7 +19,7 @@ from typing import Any
 
 import dpkt
 
-from rathunt.model import Event, LogSource, Provenance
+from rathunt.model import Event, Finding, LogSource, Provenance
 from rathunt.network.capfile import CaptureDamage, iter_records
 from rathunt.network.flows import Flow, FlowTable
 from rathunt.network.framing import Framer
@@ -82,6 +82,7 @@ class NjratSession:
     c2_name: str | None = None
     victim_bytes: int = 0
     c2_bytes: int = 0
+    finding: Finding | None = None
 
 
 class _Tee:
@@ -235,16 +236,27 @@ class CaptureReader:
             victim, vport, c2, cport = c2, cport, victim, vport
             victim_bytes, c2_bytes = c2_bytes, victim_bytes
         record = NjratSession(
-            self.path, frame, victim, vport, c2, cport, flow.first, flow.last, session,
-            self._names.get(c2), victim_bytes, c2_bytes,
-        )  # fmt: skip
+            self.path,
+            frame,
+            victim,
+            vport,
+            c2,
+            cport,
+            flow.first,
+            flow.last,
+            session,
+            self._names.get(c2),
+            victim_bytes,
+            c2_bytes,
+        )
         self.sessions.append(record)
 
     def _conn_event(self, flow: Flow, frame: int) -> Event:
-        state = "reset" if flow.reset else "established" if flow.established else "failed"
+        state = "established" if flow.established else "refused" if flow.reset else "failed"
         fields: dict[str, Any] = _endpoints(flow.client, flow.cport, flow.server, flow.sport, "tcp")
         fields.update(
             state=state,
+            reset=flow.reset,
             duration=round(flow.last - flow.first, 6),
             orig_bytes=flow.client_bytes,
             resp_bytes=flow.server_bytes,

@@ -116,9 +116,18 @@ def _transport(
     payload = bytes(segment.data)
     if isinstance(segment, dpkt.tcp.TCP):
         return Packet(
-            record.number, record.time, TCP, src, segment.sport, dst, segment.dport,
-            payload, segment.flags, segment.seq, segment.ack,
-        )  # fmt: skip
+            record.number,
+            record.time,
+            TCP,
+            src,
+            segment.sport,
+            dst,
+            segment.dport,
+            payload,
+            segment.flags,
+            segment.seq,
+            segment.ack,
+        )
     return Packet(record.number, record.time, UDP, src, segment.sport, dst, segment.dport, payload)
 
 

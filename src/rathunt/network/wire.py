@@ -66,12 +66,20 @@ def _answer(rr: Any) -> str | None:
         if rr.type == 28 and len(rr.rdata) == 16:
             return str(ipaddress.IPv6Address(bytes(rr.rdata)))
         if rr.type in (2, 5, 12):
-            return bounded(str(getattr(rr, "cname", "") or getattr(rr, "ptrname", "") or
-                               getattr(rr, "nsname", "")))  # fmt: skip
+            return bounded(
+                str(
+                    getattr(rr, "cname", "")
+                    or getattr(rr, "ptrname", "")
+                    or getattr(rr, "nsname", "")
+                )
+            )
         if rr.type == 16:
             texts = getattr(rr, "text", []) or []
-            return bounded(" ".join(t.decode("utf-8", "replace") if isinstance(t, bytes)
-                                    else str(t) for t in texts))  # fmt: skip
+            return bounded(
+                " ".join(
+                    t.decode("utf-8", "replace") if isinstance(t, bytes) else str(t) for t in texts
+                )
+            )
     except (AttributeError, ValueError, TypeError):
         return None
     return None
