@@ -235,3 +235,39 @@ def test_security_4657_run_values_count_and_deletions_do_not() -> None:
             '"c:\\users\\<user>\\appdata\\roaming\\spotify\\spotify.exe" --autostart',
         )
     ]
+
+
+def test_odd_field_types_are_data_not_errors() -> None:
+    rec = Recorder()
+    odd = rec.event(
+        "ws01",
+        START,
+        1,
+        Image=["C:\\a.exe", "C:\\b.exe"],
+        ParentImage=42,
+        CommandLine=None,
+        User="",
+    )
+    port = rec.event(
+        "ws01",
+        START,
+        3,
+        Image="C:\\a.exe",
+        DestinationIp="10.0.0.1",
+        DestinationPort="http",
+        Initiated=None,
+    )
+    named = rec.event(
+        "ws01",
+        START,
+        3,
+        Image="C:\\a.exe",
+        DestinationIp="10.0.0.1",
+        DestinationPort="http",
+        Initiated=True,
+    )
+    frames = observe([odd, port, named]).frames
+    assert frames["process_pair"].select("parent_image", "user_name").rows() == [("42", "")]
+    assert frames["process_pair"]["child_image"][0].startswith("['c:\\\\a.exe'")
+    # Initiated=None reads as not initiated; a port that is no number is -1.
+    assert frames["network"].select("row", "port").rows() == [(2, -1)]
