@@ -22,7 +22,13 @@ from rathunt.simulate.noise import (
 )
 from rathunt.simulate.schedule import HOUR, MINUTE, SECOND, Session, arrivals, days, user_profile
 from rathunt.simulate.security import logon, service_installed, share_access, task_created
-from rathunt.simulate.shapes import dns_query, network_connect, registry_event, user_reg
+from rathunt.simulate.shapes import (
+    dns_query,
+    network_connect,
+    registry_event,
+    to_datetime,
+    user_reg,
+)
 
 
 def updates(
@@ -218,9 +224,12 @@ def admin_firewall(
 def admin_tools(
     host: Host, sessions: list[Session], rng: random.Random, start: int, end: int
 ) -> Iterator[Episode]:
-    """Administrators and helpdesk checking a machine: the same commands an operator runs."""
-    rate = 0.15 if host.kind == "server" else 0.01
+    """Administrators and helpdesk checking a machine in working hours: the same commands an
+    operator runs, a few minutes apart from one shell."""
+    rate = 0.3 if host.kind == "server" else 0.01
     for t, session in _session_arrivals(sessions, rng, rate):
+        if not _working_hours(t):
+            continue
         cmd, events = _process(
             host,
             t,
@@ -241,6 +250,11 @@ def admin_tools(
             t += rng.randrange(5 * SECOND, 2 * MINUTE)
             events += _process(host, t, f"C:\\Windows\\System32\\{image}", command, cmd)[1]
         yield events
+
+
+def _working_hours(t: int) -> bool:
+    moment = to_datetime(t)
+    return moment.weekday() < 5 and 8 <= moment.hour < 18
 
 
 def background_network(
