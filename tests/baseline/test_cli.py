@@ -96,8 +96,28 @@ def test_usage_errors(tmp_path: Path, telemetry: Path) -> None:
             "2026-03-05",
         ],
     )
-    assert contradictory.exit_code == 3
+    assert contradictory.exit_code == 2
     assert "not all" in contradictory.output
+    backwards = runner.invoke(
+        main,
+        [
+            "baseline",
+            "learn",
+            str(telemetry),
+            "-o",
+            str(tmp_path / "b.duckdb"),
+            "--start",
+            "2026-03-05",
+            "--end",
+            "2026-03-01",
+        ],
+    )
+    assert backwards.exit_code == 2
+    assert "is after --end" in backwards.output
+    zero = runner.invoke(
+        main, ["baseline", "learn", str(telemetry), "-o", "x.duckdb", "--days", "0"]
+    )
+    assert zero.exit_code == 2
     absent = runner.invoke(main, ["baseline", "show", str(tmp_path / "none.duckdb")])
     assert absent.exit_code == 3
     assert "no baseline file here" in absent.output

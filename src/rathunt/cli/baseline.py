@@ -34,7 +34,9 @@ def command() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="The DuckDB baseline file; an existing one is extended.",
 )
-@click.option("--days", type=int, help="Learn the last N days of the input (whole UTC days).")
+@click.option(
+    "--days", type=click.IntRange(min=1), help="Learn the last N days of the input (UTC days)."
+)
 @click.option("--start", type=_DATE, help="First day of the window, YYYY-MM-DD (UTC).")
 @click.option("--end", type=_DATE, help="Last day of the window, YYYY-MM-DD (UTC), inclusive.")
 @click.option(
@@ -53,6 +55,10 @@ def learn_command(
     if missing:
         click.echo(f"rathunt: error: no such path: {', '.join(missing)}", err=True)
         sys.exit(EXIT_USAGE)
+    if days is not None and start is not None and end is not None:
+        raise click.UsageError("give --days with --start or --end, or --start with --end, not all")
+    if start is not None and end is not None and start > end:
+        raise click.UsageError(f"--start {start.date()} is after --end {end.date()}")
     result = learn(
         list(paths),
         out,
