@@ -82,3 +82,19 @@ def test_fast_path_equals_reference_on_the_attack_samples(
         reference.extend(_keys(engine.match_reference(batch)))
     assert fast == reference
     assert len(fast) > 1000
+
+
+def test_fast_path_equals_reference_on_case_swapped_samples(
+    engine: Engine, shared_data: Path
+) -> None:
+    """Case-swapped values exercise case folding in the prefilter against the evaluator."""
+    samples = sorted((shared_data / "sigma" / "regression_data").rglob("*.evtx"))
+    events = _events(samples)
+    for event in events:
+        event.fields = {
+            name: value.swapcase() if isinstance(value, str) else value
+            for name, value in event.fields.items()
+        }
+    fast = _keys(engine.match(events))
+    assert fast == _keys(engine.match_reference(events))
+    assert len(fast) > 100

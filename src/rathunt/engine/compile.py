@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import re2
 from sigma.conditions import (
     ConditionAND,
     ConditionFieldEqualsValueExpression,
@@ -246,7 +247,7 @@ def _regex_test(
     for part in value.regexp.s:
         if isinstance(part, Placeholder):
             options = _placeholder(part, placeholders)
-            source.append("(?:" + "|".join(_regex_escape(text) for text in options) + ")")
+            source.append("(?:" + "|".join(re2.escape(text) for text in options) + ")")
         elif part is SpecialChars.WILDCARD_MULTI:
             source.append("*")
         elif part is SpecialChars.WILDCARD_SINGLE:
@@ -258,10 +259,6 @@ def _regex_test(
     if feature:
         degraded.append(feature)
     return test
-
-
-def _regex_escape(text: str) -> str:
-    return "".join("\\" + c if not c.isalnum() and c != " " else c for c in text)
 
 
 def _cidr_needles(value: SigmaCIDRExpression) -> tuple[str, ...] | None:
