@@ -35,7 +35,7 @@ SHORT = {
 
 
 def _rule_column(table: Table) -> None:
-    table.add_column("rule", no_wrap=True, overflow="ellipsis", max_width=48)
+    table.add_column("rule", no_wrap=True, overflow="ellipsis", max_width=60)
 
 
 def rules_table(result: ValidationResult) -> Table:
@@ -102,13 +102,19 @@ def gates_table(result: ValidationResult) -> Table:
     return table
 
 
+def _levels(by_level: dict[str, int]) -> str:
+    if not by_level:
+        return ""
+    return " (" + ", ".join(f"{n} {level}" for level, n in by_level.items()) + ")"
+
+
 def summary(result: ValidationResult) -> Group:
     counts = result.counts
     benign = result.scores.as_dict()["benign"]
     line = Text(
         f"{counts.records_read} records read, {counts.records_skipped} skipped; "
         f"{result.scores.events_labelled} labelled malicious; "
-        f"{benign['findings']} findings on benign events {benign['by_level'] or ''}; "
+        f"{benign['findings']} findings on benign events{_levels(benign['by_level'])}; "
         f"rules: {counts.rules_loaded} loaded, {counts.rules_degraded} degraded, "
         f"{counts.rules_rejected} rejected"
     )
