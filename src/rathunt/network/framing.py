@@ -24,11 +24,13 @@ MAX_LEGACY = 64 * 1024
 PROBE_BYTES = 64 * 1024
 # Bytes searched for a message after the framing broke, before giving up on the stream.
 RESYNC_BYTES = 1024 * 1024
+# Longest length header looked at: 9 digits are real, up to 23 are read to report them.
+HEADER_BYTES = 24
 # Anomalies kept per direction; later ones are only counted.
 MAX_ANOMALIES = 20
 
 LEGACY_END = b"[endof]"
-RESYNC = re.compile(rb"(\d{1,12})\x00([A-Za-z~]{1,24})\|'\|'\||(lv|ll)\|'\|'\|")
+RESYNC = re.compile(rb"(\d{1,23})\x00([A-Za-z~]{1,24})\|'\|'\||(lv|ll)\|'\|'\|")
 
 
 @dataclass(slots=True)
@@ -120,9 +122,9 @@ class Framer:
             self._lose()
 
     def _header(self, time: float) -> None:
-        end = self._buffer.find(b"\x00", 0, 14)
+        end = self._buffer.find(b"\x00", 0, HEADER_BYTES)
         if end < 0:
-            if len(self._buffer) >= 14 or not bytes(self._buffer).isdigit():
+            if len(self._buffer) >= HEADER_BYTES or not bytes(self._buffer).isdigit():
                 self._anomaly(f"no length header at byte {self.seen - len(self._buffer)}")
                 self._lose()
             return
