@@ -150,7 +150,7 @@ def build_hosts(options: SimOptions) -> list[Host]:
             domain="CORP",
             dns_domain="corp.example.com",
             kind="server" if server else "workstation",
-            ip=f"10.20.{10 if server else 1 + index // 250}.{10 + index % 240}",
+            ip=f"10.20.{(200 if server else 1) + index // 240}.{10 + index % 240}",
             auditing=auditing,
             user=user,
             user_sid=f"{domain_sid}-{1105 + index}",
