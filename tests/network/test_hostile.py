@@ -6,10 +6,11 @@ import struct
 import tracemalloc
 from pathlib import Path
 
+from tests.network.pcapgen import ACK, PSH, T0, Capture, TcpSession, checkin, njrat_message
+
 from rathunt.events import ReadStats
 from rathunt.network import CaptureOptions, NetworkOptions, NetworkScan
 from rathunt.network.reassembly import Limits
-from tests.network.pcapgen import ACK, PSH, T0, Capture, TcpSession, checkin, njrat_message
 
 VICTIM, C2 = "10.9.8.7", "198.51.100.200"
 
@@ -32,7 +33,7 @@ def session_capture(client_data: bytes) -> Capture:
 
 def test_absurd_length_is_reported_and_the_checkin_still_read(tmp_path: Path) -> None:
     data = b"99999999999999\x00" + checkin().encode()
-    findings, stats, _ = run(session_capture(data).write(tmp_path / "a.pcap"))
+    findings, _stats, _ = run(session_capture(data).write(tmp_path / "a.pcap"))
     assert len(findings) == 1
     matched = findings[0].matched
     assert matched["anomalies"][0] == "victim: absurd message length 99999999999999 at byte 0"
@@ -53,7 +54,7 @@ def test_huge_claimed_length_does_not_buffer_the_stream(tmp_path: Path) -> None:
 def test_garbage_after_the_separator(tmp_path: Path) -> None:
     garbage = b"ll|'|'|\xff\xfe\x00\x01<script>|'|'|" + bytes(range(256)) + b"|'|'|=|'|'|"
     data = njrat_message(garbage) + njrat_message(b"inf|'|'|%%%not-base64%%%")
-    findings, stats, _ = run(session_capture(data).write(tmp_path / "g.pcap"))
+    findings, _stats, _ = run(session_capture(data).write(tmp_path / "g.pcap"))
     matched = findings[0].matched
     assert findings[0].level == "critical"
     assert any("check-in victim id is not base64" in a for a in matched["anomalies"])
@@ -132,11 +133,11 @@ def test_early_segments_beyond_the_buffer_become_a_counted_gap(tmp_path: Path) -
 
 def test_many_bytes_of_noise_stay_in_bounded_memory(tmp_path: Path) -> None:
     capture = Capture()
-    for index in range(200):
+    for index in range(120):
         session = TcpSession(capture, VICTIM, 30000 + index, C2, 443)
         # Irregular starts: a steady series would rightly be reported as a beacon.
         time = session.handshake(T0 + index * 3 + (index * index) % 7)
-        chunks = session.pieces(True, bytes([index % 251]) * 30_000, 1400)
+        chunks = session.pieces(True, bytes([index % 251]) * 20_000, 1400)
         # Every stream arrives backwards, so all of it waits as early segments.
         for seq, chunk in reversed(chunks):
             session.segment(time, True, PSH | ACK, chunk, seq=seq)
@@ -145,7 +146,7 @@ def test_many_bytes_of_noise_stay_in_bounded_memory(tmp_path: Path) -> None:
         capture=CaptureOptions(limits=Limits(direction_bytes=64 * 1024, total_bytes=1 << 20))
     )
     tracemalloc.start()
-    findings, stats, _ = run(path, options)
+    findings, _stats, _ = run(path, options)
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert findings == []

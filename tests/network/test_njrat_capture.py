@@ -6,11 +6,11 @@ import base64
 from pathlib import Path
 
 import pytest
+from tests.network.pcapgen import T0, Capture, TcpSession, checkin, njrat_message
 
 from rathunt.events import ReadStats
 from rathunt.model import Finding
 from rathunt.network import NetworkScan
-from tests.network.pcapgen import T0, Capture, TcpSession, checkin, njrat_message
 
 VICTIM, C2 = "10.1.2.30", "203.0.113.77"
 
@@ -115,7 +115,7 @@ def test_out_of_order_and_retransmitted_segments(tmp_path: Path) -> None:
         session.segment(time, True, 0x18, chunk, seq=seq)
         time += 0.001
     session.close(time)
-    findings, stats, _ = scan(capture.write(tmp_path / "o.pcap"))
+    findings, _stats, _ = scan(capture.write(tmp_path / "o.pcap"))
     matched = only_njrat(findings).matched
     assert matched["checkin"]["user_name"] == "jsmith"
     assert matched["victim_messages"] == {"ll": 1, "act": 1}
