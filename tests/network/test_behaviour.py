@@ -57,9 +57,8 @@ def test_regular_connections_are_a_beacon_with_period_and_jitter(tmp_path: Path)
 def test_retry_loop_while_the_c2_refuses(tmp_path: Path) -> None:
     dns = [dns_row(T0 + 4 * i, HOST, "njq8.zapto.org", [C2]) for i in range(15)]
     conn = [conn_row(T0 + 4 * i + 0.05, HOST, 50100 + i, C2, 1177, "REJ") for i in range(15)]
-    findings = by_rule(
-        scan(zeek_tsv(tmp_path / "dns.log", "dns", dns), zeek_tsv(tmp_path / "conn.log", "conn", conn))
-    )  # fmt: skip
+    dns_log = zeek_tsv(tmp_path / "dns.log", "dns", dns)
+    findings = by_rule(scan(dns_log, zeek_tsv(tmp_path / "conn.log", "conn", conn)))
     [loop] = findings["rathunt.network.dns-retry-loop"]
     assert loop.matched["query"] == "njq8.zapto.org"
     assert (loop.matched["lookups"], loop.matched["failed_connections"]) == (15, 15)
