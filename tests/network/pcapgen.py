@@ -26,9 +26,13 @@ def frame(src: str, dst: str, segment: dpkt.Packet, proto: int) -> bytes:
     family = socket.AF_INET6 if ":" in src else socket.AF_INET
     if family == socket.AF_INET6:
         ip: dpkt.Packet = dpkt.ip6.IP6(
-            src=socket.inet_pton(family, src), dst=socket.inet_pton(family, dst), nxt=proto,
-            hlim=64, data=segment, plen=len(bytes(segment)),
-        )  # fmt: skip
+            src=socket.inet_pton(family, src),
+            dst=socket.inet_pton(family, dst),
+            nxt=proto,
+            hlim=64,
+            data=segment,
+            plen=len(bytes(segment)),
+        )
         eth_type = dpkt.ethernet.ETH_TYPE_IP6
     else:
         ip = dpkt.ip.IP(
@@ -103,16 +107,22 @@ class TcpSession:
     cseq: int = 1000
     sseq: int = 500_000
 
-    def segment(self, time: float, from_client: bool, flags: int, data: bytes = b"",
-                seq: int | None = None) -> None:  # fmt: skip
+    def segment(
+        self, time: float, from_client: bool, flags: int, data: bytes = b"", seq: int | None = None
+    ) -> None:
         src, dst = (self.client, self.server) if from_client else (self.server, self.client)
         sport, dport = (self.cport, self.sport) if from_client else (self.sport, self.cport)
         own = self.cseq if from_client else self.sseq
         other = self.sseq if from_client else self.cseq
         segment = dpkt.tcp.TCP(
-            sport=sport, dport=dport, seq=(own if seq is None else seq) % (1 << 32),
-            ack=other % (1 << 32), flags=flags, win=65535, data=data,
-        )  # fmt: skip
+            sport=sport,
+            dport=dport,
+            seq=(own if seq is None else seq) % (1 << 32),
+            ack=other % (1 << 32),
+            flags=flags,
+            win=65535,
+            data=data,
+        )
         segment.off = 5
         self.capture.add(time, frame(src, dst, segment, dpkt.ip.IP_PROTO_TCP))
 

@@ -166,10 +166,28 @@ def conn_row(ts: float, src: str, sport: int, dst: str, dport: int, state: str) 
     sent = "0" if state in ("S0", "REJ") else "1400"
     history = {"S0": "S", "REJ": "Sr", "SF": "ShADadfF"}.get(state, "ShAD")
     return [
-        f"{ts:.6f}", f"C{int(ts * 1000) % 10**9:09d}x", src, str(sport), dst, str(dport), "tcp",
-        "-", "0.250000", sent, sent, state, "T", "F", "0", history, "3", "180", "2", "120",
+        f"{ts:.6f}",
+        f"C{int(ts * 1000) % 10**9:09d}x",
+        src,
+        str(sport),
+        dst,
+        str(dport),
+        "tcp",
+        "-",
+        "0.250000",
+        sent,
+        sent,
+        state,
+        "T",
+        "F",
+        "0",
+        history,
+        "3",
+        "180",
+        "2",
+        "120",
         "(empty)",
-    ]  # fmt: skip
+    ]
 
 
 def dns_row(
@@ -177,10 +195,31 @@ def dns_row(
 ) -> list[str]:
     code = {"NOERROR": "0", "NXDOMAIN": "3"}[rcode]
     return [
-        f"{ts:.6f}", "CdnsQ01x", src, "53124", "10.1.2.1", "53", "udp", "4711", "0.012", query,
-        "1", "C_INTERNET", "1", "A", code, rcode, "F", "F", "T", "T", "0",
-        ",".join(answers) if answers else "-", ",".join("60.0" for _ in answers) or "-", "F",
-    ]  # fmt: skip
+        f"{ts:.6f}",
+        "CdnsQ01x",
+        src,
+        "53124",
+        "10.1.2.1",
+        "53",
+        "udp",
+        "4711",
+        "0.012",
+        query,
+        "1",
+        "C_INTERNET",
+        "1",
+        "A",
+        code,
+        rcode,
+        "F",
+        "F",
+        "T",
+        "T",
+        "0",
+        ",".join(answers) if answers else "-",
+        ",".join("60.0" for _ in answers) or "-",
+        "F",
+    ]
 
 
 SQUID = (

@@ -74,8 +74,9 @@ def test_retry_loop_while_the_c2_refuses(tmp_path: Path) -> None:
 def test_lookups_that_succeed_are_no_retry_loop(tmp_path: Path) -> None:
     dns = [dns_row(T0 + 30 * i, HOST, "outlook.office365.com", ["52.96.1.1"]) for i in range(20)]
     conn = [conn_row(T0 + 30 * i + 0.1, HOST, 50300 + i, "52.96.1.1", 443, "SF") for i in range(20)]
-    findings = scan(zeek_tsv(tmp_path / "dns.log", "dns", dns),
-                    zeek_tsv(tmp_path / "conn.log", "conn", conn))  # fmt: skip
+    findings = scan(
+        zeek_tsv(tmp_path / "dns.log", "dns", dns), zeek_tsv(tmp_path / "conn.log", "conn", conn)
+    )
     assert "rathunt.network.dns-retry-loop" not in by_rule(findings)
 
 

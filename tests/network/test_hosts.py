@@ -23,11 +23,18 @@ def sysmon_3(
     computer: str, source: str, destination: str, initiated: bool = True, when: datetime = WHEN
 ) -> Event:
     fields = {
-        "EventID": 3, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": computer,
-        "Image": "C:\\ProgramData\\System.exe", "Protocol": "tcp", "Initiated": initiated,
-        "SourceIp": source, "SourcePort": 49228, "DestinationIp": destination,
-        "DestinationPort": 15145, "UtcTime": "2024-02-11 10:00:00.000",
-    }  # fmt: skip
+        "EventID": 3,
+        "Channel": "Microsoft-Windows-Sysmon/Operational",
+        "Computer": computer,
+        "Image": "C:\\ProgramData\\System.exe",
+        "Protocol": "tcp",
+        "Initiated": initiated,
+        "SourceIp": source,
+        "SourcePort": 49228,
+        "DestinationIp": destination,
+        "DestinationPort": 15145,
+        "UtcTime": "2024-02-11 10:00:00.000",
+    }
     return Event(fields, SYSMON, Provenance("host.evtx", 1, "evtx"), when)
 
 
@@ -35,8 +42,13 @@ def test_book_learns_local_addresses_from_both_directions() -> None:
     book = AddressBook()
     book.learn(sysmon_3("DESKTOP-7QK2", "10.1.2.30", "203.0.113.77"))
     book.learn(sysmon_3("FILESRV01", "10.1.2.30", "10.1.5.5", initiated=False))
-    wfp = {"EventID": 5156, "Computer": "LAPTOP-9", "Direction": "%%14593",
-           "SourceAddress": "10.1.7.7", "DestAddress": "8.8.8.8"}  # fmt: skip
+    wfp = {
+        "EventID": 5156,
+        "Computer": "LAPTOP-9",
+        "Direction": "%%14593",
+        "SourceAddress": "10.1.7.7",
+        "DestAddress": "8.8.8.8",
+    }
     book.learn(Event(wfp, SECURITY, Provenance("sec.evtx", 2, "evtx"), WHEN))
     book.learn(sysmon_3("DESKTOP-7QK2", "127.0.0.1", "127.0.0.1"))
     assert book.host_of("10.1.2.30", WHEN) == "DESKTOP-7QK2"
@@ -66,12 +78,20 @@ def host_finding(computer: str, time: datetime) -> Finding:
     return Finding(
         rule_id="a35f5a72-f347-4e36-8895-9869b0d5fc6d",
         rule_title="Suspicious Program Location Whitelisted In Firewall Via Netsh.EXE",
-        level="high", status="test", tags=tags, tactics=tactics, techniques=techniques,
-        logsource="process_creation", time=time, computer=computer,
-        channel="Microsoft-Windows-Sysmon/Operational", event_id=1, record_id=812,
+        level="high",
+        status="test",
+        tags=tags,
+        tactics=tactics,
+        techniques=techniques,
+        logsource="process_creation",
+        time=time,
+        computer=computer,
+        channel="Microsoft-Windows-Sysmon/Operational",
+        event_id=1,
+        record_id=812,
         matched={"CommandLine": 'netsh firewall add allowedprogram "C:\\ProgramData\\System.exe"'},
         provenance=Provenance("host.evtx", 812, "evtx"),
-    )  # fmt: skip
+    )
 
 
 def test_njrat_session_and_host_finding_make_one_incident(tmp_path: Path) -> None:

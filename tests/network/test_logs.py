@@ -28,10 +28,14 @@ def read(path: Path) -> tuple[list[Event], ReadStats]:
 
 
 def test_zeek_conn_tsv(tmp_path: Path) -> None:
-    path = zeek_tsv(tmp_path / "conn.log", "conn", [
-        conn_row(1707645600.5, "10.1.2.30", 49712, "203.0.113.77", 1177, "S0"),
-        conn_row(1707645601.5, "10.1.2.30", 49713, "93.184.216.34", 443, "SF"),
-    ])  # fmt: skip
+    path = zeek_tsv(
+        tmp_path / "conn.log",
+        "conn",
+        [
+            conn_row(1707645600.5, "10.1.2.30", 49712, "203.0.113.77", 1177, "S0"),
+            conn_row(1707645601.5, "10.1.2.30", 49713, "93.184.216.34", 443, "SF"),
+        ],
+    )
     assert detect_network_format(path) == "zeek-tsv"
     events, stats = read(path)
     assert stats.records_read == 2 and stats.problems == []
@@ -48,10 +52,14 @@ def test_zeek_conn_tsv(tmp_path: Path) -> None:
 
 
 def test_zeek_dns_tsv_gains_sigma_dns_names(tmp_path: Path) -> None:
-    path = zeek_tsv(tmp_path / "dns.log", "dns", [
-        dns_row(1707645600.0, "10.1.2.30", "njq8.zapto.org", ["203.0.113.77", "203.0.113.78"]),
-        dns_row(1707645604.0, "10.1.2.30", "gone.duckdns.org", [], "NXDOMAIN"),
-    ])  # fmt: skip
+    path = zeek_tsv(
+        tmp_path / "dns.log",
+        "dns",
+        [
+            dns_row(1707645600.0, "10.1.2.30", "njq8.zapto.org", ["203.0.113.77", "203.0.113.78"]),
+            dns_row(1707645604.0, "10.1.2.30", "gone.duckdns.org", [], "NXDOMAIN"),
+        ],
+    )
     events, _ = read(path)
     dns = events[0]
     assert dns.logsource.categories == ("dns",)
@@ -125,8 +133,10 @@ def test_windows_firewall_log(tmp_path: Path) -> None:
     assert events[0].logsource.categories == ("firewall",)
     assert (allowed["action"], allowed["blocked"], allowed["dst_port"]) == ("allow", "false", 21)
     assert (dropped["action"], dropped["blocked"], dropped["src_ip"]) == (
-        "drop", "true", "198.51.100.3",
-    )  # fmt: skip
+        "drop",
+        "true",
+        "198.51.100.3",
+    )
     assert (udp["protocol"], udp["direction"], udp["pid"]) == ("udp", "SEND", "2044")
 
 
@@ -142,10 +152,12 @@ def test_firewall_csv_keeps_formulas_as_text(tmp_path: Path) -> None:
 
 def test_firewall_json_array_and_gzip(tmp_path: Path) -> None:
     path = tmp_path / "fw.json.gz"
-    path.write_bytes(gzip.compress(
-        b'[{"time":"2024-02-11T10:20:00Z","source_ip":"10.1.2.30","destination_ip":"203.0.113.7",'
-        b'"destination_port":"8443","action":"ACCEPT"}]'
-    ))  # fmt: skip
+    path.write_bytes(
+        gzip.compress(
+            b'[{"time":"2024-02-11T10:20:00Z","source_ip":"10.1.2.30","destination_ip":"203.0.113.7",'
+            b'"destination_port":"8443","action":"ACCEPT"}]'
+        )
+    )
     assert detect_network_format(path) == "firewall-json"
     [event], _ = read(path)
     assert (event.fields["dst_ip"], event.fields["dst_port"]) == ("203.0.113.7", 8443)
@@ -172,9 +184,13 @@ def test_other_files_are_not_claimed(tmp_path: Path, content: bytes) -> None:
 
 
 def test_zeek_tsv_row_of_the_wrong_width(tmp_path: Path) -> None:
-    path = zeek_tsv(tmp_path / "conn.log", "conn", [
-        conn_row(1707645600.5, "10.1.2.30", 49712, "203.0.113.77", 1177, "S0"),
-    ])  # fmt: skip
+    path = zeek_tsv(
+        tmp_path / "conn.log",
+        "conn",
+        [
+            conn_row(1707645600.5, "10.1.2.30", 49712, "203.0.113.77", 1177, "S0"),
+        ],
+    )
     path.write_text(path.read_text().replace("#close", "1707645601.0\tCbroken\n#close"))
     events, stats = read(path)
     assert len(events) == 1 and stats.records_skipped == 1

@@ -64,8 +64,10 @@ class TestRealCapture:
         matched = only_njrat(findings).matched
         config = matched["config"]
         assert (config["campaign"], config["c2_host"], config["c2_port"]) == (
-            "HacKed", "7.tcp.eu.ngrok.io", 15145,
-        )  # fmt: skip
+            "HacKed",
+            "7.tcp.eu.ngrok.io",
+            15145,
+        )
         assert (config["install_dir"], config["install_name"]) == ("AllUsersProfile", "System.exe")
         assert matched["victim_messages"] == {"ll": 1, "inf": 1, "act": 1, "CAP": 1}
         assert matched["c2_commands"] == {"CAP": 1}

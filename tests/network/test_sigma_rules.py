@@ -45,10 +45,14 @@ def test_firewall_cleartext_rule_fires_on_windows_firewall(
 
 
 def test_zeek_dns_rule_fires_on_zeek_dns(shared_data: Path, tmp_path: Path) -> None:
-    path = zeek_tsv(tmp_path / "dns.log", "dns", [
-        dns_row(1707645600.0, "10.1.2.30", "abcdefgh.onion.ly", ["198.51.100.1"]),
-        dns_row(1707645601.0, "10.1.2.30", "www.example.org", ["93.184.216.34"]),
-    ])  # fmt: skip
+    path = zeek_tsv(
+        tmp_path / "dns.log",
+        "dns",
+        [
+            dns_row(1707645600.0, "10.1.2.30", "abcdefgh.onion.ly", ["198.51.100.1"]),
+            dns_row(1707645601.0, "10.1.2.30", "www.example.org", ["93.184.216.34"]),
+        ],
+    )
     hits = matches(shared_data, "rules/network/zeek/zeek_dns_torproxy.yml", path)
     assert [(title, fields["query"]) for title, fields in hits] == [
         ("DNS TOR Proxies", "abcdefgh.onion.ly")
