@@ -76,3 +76,10 @@ def test_batch_of_mixed_log_sources_keeps_event_order() -> None:
     engine = Engine([rule, other])
     assert [m.event.record_id for m in engine.match(events)] == list(range(6))
     assert [m.rule for m in engine.match(events)] == [rule, other] * 3
+
+
+def test_keyword_found_in_a_list_item() -> None:
+    rule = rule_from_yaml("    keywords:\n        - 'mimikatz'\n    condition: keywords")
+    assert matches(rule, sysmon_process(Data=["x", "Invoke-Mimikatz -DumpCreds"]))
+    assert matches(rule, sysmon_process(Data=("Invoke-Mimikatz",)))
+    assert not matches(rule, sysmon_process(Data=["x", 7]))

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
+from operator import add
 from typing import Any
 
 import ahocorasick
@@ -55,7 +56,9 @@ class Prefilter:
         for name, table in self.numbers:
             _number_column(table, [row.get(name) for row in rows], masks)
         if self.keywords is not None:
-            _scan_column(self.keywords, [_all_text(row) for row in rows], masks)
+            texts = ["\0".join([v for v in row.values() if type(v) is str]) for row in rows]
+            _add_list_items(rows, texts)
+            _scan_column(self.keywords, texts, masks)
         return [self._owners_of(mask) for mask in masks]
 
     def _owners_of(self, mask: int) -> list[int]:
@@ -75,8 +78,8 @@ def _scan_column(automaton: Any, texts: list[str], masks: list[int]) -> None:
     """One Aho-Corasick pass over a whole column; each hit ORs its bits into its row."""
     if not any(texts):
         return
-    # starts[i + 1] is where row i + 1 begins, one past the NUL that ends row i.
-    starts = list(accumulate(len(text) + 1 for text in texts))
+    # starts[i] is one past the NUL that ends row i (all in C: no Python loop per row).
+    starts = list(map(add, accumulate(map(len, texts)), range(1, len(texts) + 1)))
     haystack = "\0".join(texts).casefold()
     if len(haystack) != starts[-1] - 1:
         # Case folding changed lengths (e.g. a German sharp s): positions must be per row.
@@ -115,14 +118,20 @@ def _text_of(value: FieldValue) -> str:
     return as_text(value) or ""
 
 
-def _all_text(fields: Fields) -> str:
-    """All string values of an event, for keyword needles."""
-    values = fields.values()
-    texts = [value for value in values if type(value) is str]
-    for value in values:
-        if isinstance(value, list | tuple):
-            texts.extend(item for item in value if isinstance(item, str))
-    return "\0".join(texts)
+def _add_list_items(rows: Sequence[Fields], texts: list[str]) -> None:
+    """Keyword text also covers the string items of list values (rare: unnamed Data)."""
+    for row, fields in enumerate(rows):
+        kinds = set(map(type, fields.values()))
+        if list not in kinds and tuple not in kinds:
+            continue
+        items = [
+            item
+            for value in fields.values()
+            if isinstance(value, list | tuple)
+            for item in value
+            if isinstance(item, str)
+        ]
+        texts[row] = "\0".join([texts[row], *items])
 
 
 def build_prefilter(conditions: Sequence[list[Clause]]) -> Prefilter:
