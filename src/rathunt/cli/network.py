@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,8 +11,6 @@ from typing import Any
 import click
 import orjson
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from rathunt.cli import EXIT_NOTHING
 from rathunt.events import ReadStats, iter_files, read_paths
@@ -28,6 +27,8 @@ from rathunt.network.beacon import BeaconOptions
 from rathunt.network.lookups import RetryOptions
 from rathunt.network.njrat import SEPARATORS
 from rathunt.network.reassembly import Limits
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @click.command(name="network")
@@ -199,24 +200,17 @@ def _print(console: Console, findings: list[Finding], stats: ReadStats) -> None:
         markup=False,
         highlight=False,
     )
-    if not findings:
-        return
-    table = Table(show_lines=False)
-    table.add_column("time (UTC)", no_wrap=True)
-    table.add_column("level")
-    table.add_column("host", no_wrap=True)
-    table.add_column("finding")
-    table.add_column("detail", ratio=2)
     for finding in findings:
         when = finding.time.strftime("%Y-%m-%d %H:%M:%S") if finding.time else "-"
-        table.add_row(
-            when,
-            finding.level,
-            escape(finding.computer or "-"),
-            escape(finding.rule_title),
-            escape(_detail(finding)),
-        )
-    console.print(table)
+        line = f"{when}  {finding.level:<8}  {finding.computer or '-'}  {finding.rule_title}"
+        console.print(_printable(line), markup=False, highlight=False)
+        detail = "    " + _printable(_detail(finding))
+        console.print(detail, markup=False, highlight=False, soft_wrap=True)
+
+
+def _printable(text: str) -> str:
+    """Attacker text for a terminal: control characters (escape sequences) shown as `?`."""
+    return _CONTROL.sub("?", text)
 
 
 def _detail(finding: Finding) -> str:

@@ -86,6 +86,8 @@ class Framer:
                 self._head.complete = False
             return
         self._anomaly(f"{size} bytes missing from the capture at byte {self.seen - size}")
+        if self._head is not None:
+            self._head.complete = False
         self._flush_head()
         self._lose()
 
