@@ -104,7 +104,9 @@ class Intrusion:
         last = sessions[-1]
         if len(sessions) == 1 and last.end - last.start < 2 * 60 * MINUTE:
             return None
-        return last.end - 20 * MINUTE - self.rng.randrange(10 * MINUTE)
+        # Near the end of the last session, but never before its relaunch.
+        margin = min(20 * MINUTE + self.rng.randrange(10 * MINUTE), (last.end - last.start) // 2)
+        return last.end - margin
 
     def _install_path(self) -> str:
         folder = {
