@@ -7,10 +7,10 @@ import struct
 
 import dpkt
 import pytest
+from tests.network.pcapgen import T0, frame
 
 from rathunt.network.capfile import CaptureDamage, iter_records
 from rathunt.network.packets import TCP, UDP, DecodeCounts, decode
-from tests.network.pcapgen import T0, frame
 
 UDP_FRAME = frame("10.0.0.1", "10.0.0.2", dpkt.udp.UDP(sport=1, dport=2, data=b"hi"), 17)
 
@@ -48,7 +48,7 @@ def test_raw_ip_and_linux_cooked_frames_decode() -> None:
     [record] = list(iter_records(io.BytesIO(raw)))
     packet = decode(record, counts)
     assert packet is not None and (packet.proto, packet.payload) == (UDP, b"hi")
-    cooked = list(iter_records(io.BytesIO(pcap("<", 0xA1B2C3D4, 113, [(1, 0, sll)]))))[0]
+    [cooked] = list(iter_records(io.BytesIO(pcap("<", 0xA1B2C3D4, 113, [(1, 0, sll)]))))
     assert decode(cooked, counts) is not None
 
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from tests.network.pcapgen import T0, Capture, TcpSession, checkin, njrat_message
 
 from rathunt.cli import main
-from tests.network.pcapgen import T0, Capture, TcpSession, checkin, njrat_message
 
 
 def capture_file(tmp_path: Path) -> Path:

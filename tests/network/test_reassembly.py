@@ -6,10 +6,10 @@ import random
 from dataclasses import dataclass, field
 
 import pytest
+from tests.network.pcapgen import checkin, njrat_message
 
 from rathunt.network.framing import Framer
 from rathunt.network.reassembly import Budget, Direction, ReassemblyCounts
-from tests.network.pcapgen import checkin, njrat_message
 
 
 @dataclass
