@@ -332,6 +332,14 @@ def test_expand_without_values_rejects_naming_the_placeholder() -> None:
     assert rule.support.reasons == ["placeholder %Admin_Hosts% has no values"]
 
 
+def test_compiling_again_with_values_clears_the_rejection() -> None:
+    rule = rule_from_yaml(_selection("Computer|expand: '%Admin_Hosts%'"))
+    assert not matches(rule, sysmon_process())
+    assert rule.support.status == "rejected"
+    assert matches(rule, sysmon_process(), {"Admin_Hosts": ["laptop-*"]})
+    assert (rule.support.status, rule.support.reasons) == ("full", [])
+
+
 def test_expand_in_regex() -> None:
     rule = rule_from_yaml(_selection(r"CommandLine|re|expand: '^%Tools%\.exe'"))
     tools = {"Tools": ["C:\\windows\\system32\\taskmgr", "psexec"]}

@@ -21,7 +21,7 @@ from rathunt.engine.nodes import Node
 from rathunt.engine.prefilter import Prefilter, build_prefilter
 from rathunt.errors import RathuntError, RuleError
 from rathunt.model import Event, FieldValue, LogSource
-from rathunt.rules.rule import Rule
+from rathunt.rules.rule import Rule, Support
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,9 @@ class Engine:
 
     def _compile(self, rule: Rule) -> _Compiled | None:
         sigma = rule.sigma
+        # The status is this compilation's: a rule compiled again (say, now with placeholder
+        # values) must not keep an earlier verdict.
+        rule.support = Support()
         if not isinstance(sigma, SigmaRule):
             rule.support.reject(f"not a detection rule ({type(sigma).__name__})")
             return None
