@@ -2,6 +2,7 @@
 
     python bench/convert_check.py njrat            # the njrat pack over its test events
     python bench/convert_check.py sigmahq          # SigmaHQ Windows rules over ../shared/data/evtx
+    ... --upstream                                 # pySigma-backend-duckdb as installed
 
 Prints every rule whose SQL hits differ from the engine's matches, with the events only the
 engine matched and only SQL matched, and the field values of those events that the rule uses.
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from rathunt.rules import load_pack, load_rules
+from rathunt.rules.convert import get_target
 from rathunt.rules.convert.sqlcheck import compare
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -22,13 +25,16 @@ PACKS = Path(__file__).resolve().parents[1] / "src" / "rathunt" / "packs"
 
 def main() -> None:
     which = sys.argv[1] if len(sys.argv) > 1 else "njrat"
+    target = get_target("duckdb")
+    if "--upstream" in sys.argv:
+        target = replace(target, backend="sigma_backend_duckdb:DuckDBBackend")
     if which == "njrat":
         rules, paths = load_pack("njrat").rules, [PACKS / "njrat" / "tests"]
     else:
         rules = load_rules([SHARED / "sigma" / "rules" / "windows"]).rules
         paths = [SHARED / "evtx"]
     start = time.perf_counter()
-    differences, compared, errors = compare(rules, paths)
+    differences, compared, errors = compare(rules, paths, target)
     print(
         f"{len(rules)} rules, {compared} compared, {len(differences)} differ "
         f"({time.perf_counter() - start:.1f} s)"

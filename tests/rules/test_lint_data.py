@@ -27,6 +27,7 @@ def test_every_sysmon_field_in_real_records_is_in_the_field_sets(shared_data: Pa
 
 
 @pytest.mark.data
+@pytest.mark.slow
 def test_sigmahq_windows_rules_lint_without_crashing_and_the_typed_id_is_found(
     shared_data: Path,
 ) -> None:

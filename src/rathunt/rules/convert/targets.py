@@ -168,7 +168,7 @@ TARGETS: dict[str, Target] = {
         ),
         Target(
             "duckdb", "DuckDB SQL", "Sigma field names, one column per field (table logs)",
-            "sigma_backend_duckdb:DuckDBBackend", "pysigma-backend-duckdb",
+            "rathunt.rules.convert.duckdb_sql:SigmaDuckDBBackend", "pysigma-backend-duckdb",
             correlation_method="default",
         ),
     )
