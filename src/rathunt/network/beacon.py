@@ -29,7 +29,7 @@ class BeaconOptions:
     max_period: float = 6 * 3600.0
     max_jitter: float = 0.2
     max_times: int = 1024
-    max_pairs: int = 200_000
+    max_pairs: int = 100_000
 
 
 @dataclass(slots=True)

@@ -1,7 +1,7 @@
 """TCP connections of a capture: who opened them, how they went, and their two byte streams.
 
 A `FlowTable` keeps the live connections, at most `Limits.max_flows` of them. A connection
-ends when it is reset, closed from both sides and then quiet, idle past
+ends when it is reset or closed from both sides (once no early segment still waits), idle past
 `Limits.idle_seconds`, pushed out by a newer one when the table is full (counted), or when
 the capture ends; then its `Flow` goes to the `on_close` callback with its streams flushed.
 """
@@ -74,10 +74,20 @@ class FlowTable:
         self._seen = 0
 
     def add(self, packet: Packet) -> None:
-        """One TCP packet into its connection, opening one if needed."""
-        flow, from_client = self._flow_of(packet)
-        self._update(flow, packet, from_client)
+        """One TCP packet into its connection, opening one if needed.
+
+        A packet with neither SYN nor data opens nothing: it is the tail of a connection
+        already closed (a last ACK, a repeated FIN) or of one the capture never saw begin.
+        """
+        found = self._flow_of(packet)
         self._seen += 1
+        if found is None:
+            self._counts.stray_packets += 1
+            return
+        flow, from_client = found
+        self._update(flow, packet, from_client)
+        if (flow.reset or flow.fins >= 2) and not any(d.has_pending for d in flow.streams.values()):
+            self._close(flow)
         if self._seen % SWEEP_EVERY == 0:
             self._sweep(packet.time)
 
@@ -87,7 +97,12 @@ class FlowTable:
             _key, flow = self._flows.popitem(last=False)
             self._finish(flow)
 
-    def _flow_of(self, packet: Packet) -> tuple[Flow, bool]:
+    def _close(self, flow: Flow) -> None:
+        key = (flow.client, flow.cport, flow.server, flow.sport)
+        if self._flows.pop(key, None) is not None:
+            self._finish(flow)
+
+    def _flow_of(self, packet: Packet) -> tuple[Flow, bool] | None:
         forward: FlowKey = (packet.src, packet.sport, packet.dst, packet.dport)
         backward: FlowKey = (packet.dst, packet.dport, packet.src, packet.sport)
         opening = packet.flags & SYN and not packet.flags & ACK
@@ -101,6 +116,8 @@ class FlowTable:
                 break
             self._flows.move_to_end(key)
             return flow, from_client
+        if not packet.payload and not packet.flags & SYN:
+            return None
         return self._open(packet, forward, backward)
 
     def _open(self, packet: Packet, forward: FlowKey, backward: FlowKey) -> tuple[Flow, bool]:

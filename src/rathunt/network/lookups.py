@@ -27,7 +27,7 @@ class RetryOptions:
 
     min_lookups: int = 6
     max_period: float = 120.0
-    max_keys: int = 200_000
+    max_keys: int = 100_000
 
 
 @dataclass(slots=True)

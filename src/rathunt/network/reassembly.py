@@ -49,6 +49,7 @@ class ReassemblyCounts:
     ignored_bytes: int = 0
     flows_evicted: int = 0
     buffer_overflows: int = 0
+    stray_packets: int = 0
 
 
 class Budget:
@@ -74,6 +75,11 @@ class Direction:
         self._budget = budget
         self._counts = counts
         self._limit = limit
+
+    @property
+    def has_pending(self) -> bool:
+        """Early segments still wait for the bytes before them."""
+        return bool(self._pending)
 
     def syn(self, seq: int) -> None:
         """A SYN fixes where the data starts."""
