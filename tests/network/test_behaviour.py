@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
+import jsonschema
 from tests.network.pcapgen import RST, SYN, T0, Capture, TcpSession, checkin, njrat_message
 from tests.network.samples import conn_row, dns_row, zeek_tsv
 
 from rathunt.events import ReadStats
 from rathunt.model import Finding
 from rathunt.network import NetworkScan, SuffixList, load_suffixes
+from rathunt.report import finding_to_dict
 
 HOST, C2 = "10.1.2.30", "203.0.113.77"
 
@@ -132,3 +135,16 @@ def test_suffix_list_matches_subdomains_only_and_extends(tmp_path: Path) -> None
     assert loaded.match("a.corp-tunnel.io").kind == "tunnel"  # type: ignore[union-attr]
     assert loaded.match("b.example-dyn.net").kind == "dyndns"  # type: ignore[union-attr]
     assert len(loaded) == len(suffixes) + 2
+
+
+def test_findings_fit_the_findings_schema(tmp_path: Path) -> None:
+    schema_path = Path(__file__).parents[2] / "src" / "rathunt" / "schemas" / "finding.schema.json"
+    schema = json.loads(schema_path.read_text())
+    dns = [dns_row(T0 + 4 * i, HOST, "njq8.zapto.org", [C2]) for i in range(8)]
+    conn = [conn_row(T0 + 4 * i + 0.05, HOST, 50100 + i, C2, 1177, "REJ") for i in range(8)]
+    dns_log = zeek_tsv(tmp_path / "dns.log", "dns", dns)
+    findings = scan(dns_log, zeek_tsv(tmp_path / "conn.log", "conn", conn))
+    assert len({f.rule_id for f in findings}) == 3
+    for finding in findings:
+        record = json.loads(json.dumps(finding_to_dict(finding), default=str))
+        jsonschema.validate(record, schema)

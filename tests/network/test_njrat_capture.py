@@ -10,7 +10,7 @@ from tests.network.pcapgen import T0, Capture, TcpSession, checkin, njrat_messag
 
 from rathunt.events import ReadStats
 from rathunt.model import Finding
-from rathunt.network import NetworkScan
+from rathunt.network import CaptureOptions, NetworkOptions, NetworkScan
 
 VICTIM, C2 = "10.1.2.30", "203.0.113.77"
 
@@ -191,3 +191,21 @@ def test_ordinary_traffic_alone_raises_nothing(tmp_path: Path) -> None:
 
 def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
+
+
+def test_custom_separator_and_ipv6(tmp_path: Path) -> None:
+    capture = Capture()
+    session = TcpSession(capture, "fd00::30", 49600, "2001:db8::77", 7777)
+    time = session.handshake(T0)
+    session.send(time, True, njrat_message(checkin().replace("|'|'|", "@!#&^%$")))
+    stats = ReadStats()
+    options = NetworkOptions(capture=CaptureOptions(separators=("|'|'|", "@!#&^%$")))
+    network = NetworkScan(options)
+    for _event in network.read(capture.write(tmp_path / "v6.pcap"), stats):
+        pass
+    finding = only_njrat(network.finish())
+    assert (finding.computer, finding.matched["c2_ip"]) == ("fd00::30", "2001:db8::77")
+    assert finding.matched["separator"] == "@!#&^%$"
+    assert finding.matched["checkin"]["user_name"] == "jsmith"
+    # Without the separator given, the same session is not recognised.
+    assert scan(capture.write(tmp_path / "v6b.pcap"))[0] == []

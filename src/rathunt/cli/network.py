@@ -142,7 +142,8 @@ def command(
 
     book = _address_book(host_paths, host_map)
     if book is not None:
-        attribute_hosts(findings, book)
+        named = attribute_hosts(findings, book)
+        click.echo(f"{len(book)} host addresses known; {named} findings named by host", err=True)
 
     quiet = bool(ctx.obj and ctx.obj.get("quiet"))
     if not quiet:

@@ -36,6 +36,9 @@ def read_network_file(
     name = os.fspath(path)
     stats.files += 1
     problems = ProblemLog(stats, name)
+    if not os.path.isfile(name):
+        problems.fail(InputError("no such file", path=name, hint="check the path"))
+        return
     kind = detect_network_format(name)
     if kind is None:
         problems.fail(
@@ -128,7 +131,7 @@ def _report_capture(reader: CaptureReader, problems: ProblemLog) -> None:
             f"{counts.sessions_dropped} njRAT sessions beyond the cap not reported",
             where="sessions",
         )
-    log.info(
+    log.debug(
         "capture %s: %d frames, %d TCP connections, %d DNS queries, %d HTTP requests, "
         "%d njRAT sessions; %d bytes in gaps, %d retransmitted",
         reader.path,
