@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from tests.network.pcapgen import T0, Capture, TcpSession, checkin, njrat_message
 
+from rathunt.engine import Engine
 from rathunt.events import ReadStats
 from rathunt.model import Finding
-from rathunt.network import CaptureOptions, NetworkOptions, NetworkScan
+from rathunt.network import CaptureOptions, NetworkOptions, NetworkScan, read_network_file
+from rathunt.rules import load_pack, load_rules
 
 VICTIM, C2 = "10.1.2.30", "203.0.113.77"
 
@@ -76,6 +78,16 @@ class TestRealCapture:
         # The trace lacks 8,153 bytes the C2 sent; that is told, not hidden.
         assert matched["anomalies"] == ["C2: 8153 bytes missing from the capture at byte 20"]
         assert network.events == 2
+
+    def test_sigmahq_network_rules_and_the_njrat_pack_stay_quiet(self, shared_data: Path) -> None:
+        sigma = shared_data / "sigma" / "rules"
+        ruleset = load_rules([sigma / "network", sigma / "web"])
+        ruleset.extend(load_pack("njrat"))
+        assert ruleset.problems == [] and len(ruleset.rules) > 100
+        path = shared_data / "pcap" / "njrat-zeek-detector.pcap"
+        events = list(read_network_file(path, ReadStats()))
+        assert [e.logsource.service for e in events] == ["dns", "conn"]
+        assert list(Engine(ruleset.rules).match(events)) == []
 
 
 def write_session(tmp_path: Path, port: int, client_data: bytes, **kwargs: object) -> Path:
@@ -209,3 +221,18 @@ def test_custom_separator_and_ipv6(tmp_path: Path) -> None:
     assert finding.matched["checkin"]["user_name"] == "jsmith"
     # Without the separator given, the same session is not recognised.
     assert scan(capture.write(tmp_path / "v6b.pcap"))[0] == []
+
+
+def test_long_session_is_counted_in_full(tmp_path: Path) -> None:
+    capture = Capture()
+    session = TcpSession(capture, VICTIM, 49700, C2, 5552)
+    time = session.handshake(T0)
+    time = session.send(time, True, njrat_message(checkin()))
+    for index in range(1000):
+        time = session.send(time + 8, True, njrat_message("act|'|'|" + b64(f"Window {index}")))
+        time = session.send(time, False, njrat_message(b""))
+    finding = only_njrat(scan(capture.write(tmp_path / "long.pcap"))[0])
+    assert finding.matched["victim_messages"] == {"ll": 1, "act": 1000}
+    assert finding.matched["keepalives"] == 1000
+    assert len(finding.matched["window_titles"]) == 20
+    assert finding.matched["duration_seconds"] > 8000

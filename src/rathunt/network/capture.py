@@ -23,7 +23,7 @@ from rathunt.model import Event, Finding, LogSource, Provenance
 from rathunt.network.capfile import CaptureDamage, iter_records
 from rathunt.network.flows import Flow, FlowTable
 from rathunt.network.framing import Framer
-from rathunt.network.njrat import SEPARATORS, Session, decode_session
+from rathunt.network.njrat import SEPARATORS, Session, SessionDecoder
 from rathunt.network.packets import TCP, UDP, DecodeCounts, Packet, decode
 from rathunt.network.reassembly import Limits, ReassemblyCounts, Sink
 from rathunt.network.wire import HttpSniffer, dns_fields, parse_dns
@@ -114,6 +114,7 @@ class _Inspect:
     client: Framer
     server: Framer
     http: HttpSniffer
+    decoder: SessionDecoder
     first_frame: int
 
 
@@ -206,7 +207,10 @@ class CaptureReader:
             self._names.popitem(last=False)
 
     def _sinks(self, flow: Flow) -> tuple[Sink, Sink]:
-        inspect = _Inspect(Framer(), Framer(), HttpSniffer(), self._frame)
+        decoder = SessionDecoder(self.options.separators)
+        client = Framer(on_message=decoder.client)
+        server = Framer(on_message=decoder.server)
+        inspect = _Inspect(client, server, HttpSniffer(), decoder, self._frame)
         flow.inspector = inspect
         return _Tee(inspect.client, inspect.http), inspect.server
 
@@ -222,7 +226,7 @@ class CaptureReader:
             time = request.pop("_time")
             request.update(_endpoints(flow.client, flow.cport, flow.server, flow.sport, "tcp"))
             self._out.append(self._event(request, HTTP_SOURCE, inspect.first_frame, time))
-        session = decode_session(inspect.client, inspect.server, self.options.separators)
+        session = inspect.decoder.finish(inspect.client, inspect.server)
         if session.is_njrat:
             self._session(flow, session, inspect.first_frame)
 

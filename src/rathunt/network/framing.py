@@ -1,10 +1,11 @@
 """Cutting one direction of an njRAT connection into messages, byte by byte as they arrive.
 
 njRAT 0.7d and its forks frame every message as `<decimal length>\\0<payload>`; builds before
-0.7 send `<payload>[endof]` instead. A `Framer` is a reassembly sink: it keeps only the head
-of each message (enough to decode commands and check-in fields), skips the rest of a long
-one, and when the framing breaks (a gap in the capture, an absurd length, bytes that are no
-header) it looks ahead for the next plausible message instead of giving up, recording each
+0.7 send `<payload>[endof]` instead. A `Framer` is a reassembly sink: it hands each message to
+`on_message` as it completes (without one, it keeps the first `max_messages`). It keeps only
+the head of each message (enough to decode commands and check-in fields), skips the rest of a
+long one, and when the framing breaks (a gap in the capture, an absurd length, bytes that are
+no header) it looks ahead for the next plausible message instead of giving up, recording each
 break as an anomaly. A stream whose first bytes fit neither form, and that shows no message
 within `PROBE_BYTES`, is declared foreign and no longer buffered.
 """
@@ -12,6 +13,7 @@ within `PROBE_BYTES`, is declared foreign and no longer buffered.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # Bytes kept of each message's payload; check-ins are ~150-400 bytes.
@@ -57,6 +59,7 @@ class Framer:
     seen: int = 0
     max_messages: int = 256
     message_count: int = 0
+    on_message: Callable[[Message], None] | None = None
     _state: str = "start"
     _buffer: bytearray = field(default_factory=bytearray)
     _remaining: int = 0
@@ -204,7 +207,9 @@ class Framer:
 
     def _emit(self, message: Message) -> None:
         self.message_count += 1
-        if len(self.messages) < self.max_messages:
+        if self.on_message is not None:
+            self.on_message(message)
+        elif len(self.messages) < self.max_messages:
             self.messages.append(message)
 
     def _lose(self) -> None:

@@ -86,18 +86,37 @@ class Session:
             self.anomalies.append(text)
 
 
+class SessionDecoder:
+    """Decodes a connection's messages as they complete, so none has to be kept."""
+
+    __slots__ = ("_separators", "session")
+
+    def __init__(self, separators: tuple[str, ...] = SEPARATORS) -> None:
+        self.session = Session()
+        self._separators = separators
+
+    def client(self, message: Message) -> None:
+        _decode_message(self.session, message, True, self._separators)
+
+    def server(self, message: Message) -> None:
+        _decode_message(self.session, message, False, self._separators)
+
+    def finish(self, client: Framer, server: Framer) -> Session:
+        """The session, with the framing anomalies of both directions."""
+        for framer, from_client in ((client, True), (server, False)):
+            for message in framer.messages:
+                _decode_message(self.session, message, from_client, self._separators)
+            for text in framer.anomalies:
+                self.session.anomaly(("victim" if from_client else "C2") + ": " + text)
+            self.session.anomaly_count += framer.anomaly_count - len(framer.anomalies)
+        return self.session
+
+
 def decode_session(
     client: Framer, server: Framer, separators: tuple[str, ...] = SEPARATORS
 ) -> Session:
-    """The session told by a connection's two message streams (client = opener)."""
-    session = Session()
-    for framer, from_client in ((client, True), (server, False)):
-        for message in framer.messages:
-            _decode_message(session, message, from_client, separators)
-        for text in framer.anomalies:
-            session.anomaly(("victim" if from_client else "C2") + ": " + text)
-        session.anomaly_count += framer.anomaly_count - len(framer.anomalies)
-    return session
+    """The session told by two framers that kept their messages (client = opener)."""
+    return SessionDecoder(separators).finish(client, server)
 
 
 def _decode_message(
