@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import struct
 import tracemalloc
 from pathlib import Path
@@ -151,3 +152,27 @@ def test_many_bytes_of_noise_stay_in_bounded_memory(tmp_path: Path) -> None:
     tracemalloc.stop()
     assert findings == []
     assert peak < 16 * 1024 * 1024
+
+
+def test_mutated_captures_never_crash_the_reader(tmp_path: Path) -> None:
+    capture = session_capture(njrat_message(checkin()) + njrat_message("act|'|'|VGl0bGU="))
+    capture.dns(T0 + 1, VICTIM, "10.9.8.1", "njq8.duckdns.org", [C2], ident=3)
+    http = TcpSession(capture, VICTIM, 50000, C2, 80)
+    time = http.handshake(T0 + 2)
+    http.send(time, True, b"GET /a.exe?x=1 HTTP/1.1\r\nHost: h.hopto.org\r\nUser-Agent: u\r\n\r\n")
+    original = capture.write(tmp_path / "m.pcap").read_bytes()
+    rng = random.Random(11)
+    outcomes = set()
+    for round_ in range(40):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 40)):
+            data[rng.randrange(24, len(data))] = rng.randrange(256)
+        if round_ % 4 == 0:
+            data = data[: rng.randrange(24, len(data))]
+        path = tmp_path / f"m{round_}.pcap"
+        path.write_bytes(bytes(data))
+        findings, stats, _ = run(path)
+        outcomes.add((len(findings), bool(stats.problems)))
+    # Some mutations still show the session, some break the file; none raised.
+    assert (1, False) in outcomes or (1, True) in outcomes
+    assert any(problems for _count, problems in outcomes)
