@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -75,3 +77,14 @@ def test_bad_suffix_file_is_a_usage_message(tmp_path: Path) -> None:
     )
     assert result.exit_code == 3
     assert "line 1" in result.output and "bad entry" in result.output
+
+
+def test_without_dpkt_the_command_names_the_extra(tmp_path: Path) -> None:
+    script = (
+        "import sys; sys.modules['dpkt'] = None\n"
+        "from rathunt.cli import main\n"
+        f"main(['network', {str(tmp_path / 'x.pcap')!r}])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 3
+    assert "needs dpkt; pip install 'rathunt[network]'" in result.stderr

@@ -6,27 +6,19 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
 from rich.console import Console
 
 from rathunt.cli import EXIT_NOTHING
+from rathunt.errors import ConfigError
 from rathunt.events import ReadStats, iter_files, read_paths
 from rathunt.model import Finding
-from rathunt.network import (
-    AddressBook,
-    CaptureOptions,
-    NetworkOptions,
-    NetworkScan,
-    attribute_hosts,
-    load_suffixes,
-)
-from rathunt.network.beacon import BeaconOptions
-from rathunt.network.lookups import RetryOptions
-from rathunt.network.njrat import SEPARATORS
-from rathunt.network.reassembly import Limits
+
+if TYPE_CHECKING:
+    from rathunt.network import AddressBook, NetworkScan
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -125,6 +117,25 @@ def command(
     proxy logs, Windows Firewall logs, or proxy/firewall CSV and JSON exports, or
     directories of them.
     """
+    try:
+        from rathunt.network import (
+            CaptureOptions,
+            NetworkOptions,
+            NetworkScan,
+            attribute_hosts,
+            load_suffixes,
+        )
+        from rathunt.network.beacon import BeaconOptions
+        from rathunt.network.lookups import RetryOptions
+        from rathunt.network.njrat import SEPARATORS
+        from rathunt.network.reassembly import Limits
+    except ModuleNotFoundError as err:
+        if err.name != "dpkt":
+            raise
+        raise ConfigError(
+            "reading network telemetry needs dpkt", hint="pip install 'rathunt[network]'"
+        ) from err
+
     options = NetworkOptions(
         capture=CaptureOptions(
             limits=Limits(direction_bytes=stream_buffer, max_flows=max_flows),
@@ -185,6 +196,8 @@ def _event_line(event: Any) -> bytes:
 
 
 def _address_book(host_paths: Sequence[Path], host_map: Path | None) -> AddressBook | None:
+    from rathunt.network import AddressBook
+
     if not host_paths and host_map is None:
         return None
     book = AddressBook.from_csv(host_map) if host_map is not None else AddressBook()

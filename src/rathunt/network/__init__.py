@@ -15,6 +15,13 @@ conn/dns/http logs, Squid and W3C proxy logs, Windows Firewall and CSV/JSON expo
 events under Sigma's log sources. See docs/network.md.
 """
 
+try:
+    import dpkt  # noqa: F401
+except ModuleNotFoundError as err:
+    raise ModuleNotFoundError(
+        "rathunt.network needs dpkt: pip install 'rathunt[network]'", name="dpkt"
+    ) from err
+
 from rathunt.network.capture import CaptureOptions, NjratSession
 from rathunt.network.detect import FORMATS, detect_network_format
 from rathunt.network.dyndns import SuffixList, load_suffixes
