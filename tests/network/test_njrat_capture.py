@@ -167,6 +167,7 @@ def test_mixed_with_ordinary_http_and_dns_only_njrat_is_reported(tmp_path: Path)
         ("GET", "/index.html", "www.example.org")
     ]
     assert http[0].fields["c-useragent"] == "Mozilla/5.0"
+    assert http[0].fields["sc-status"] == 200
     queries = sorted(e.fields["query"] for e in events if e.logsource.service == "dns")
     assert queries == ["njq8.duckdns.org", "www.example.org"]
 
@@ -236,3 +237,25 @@ def test_long_session_is_counted_in_full(tmp_path: Path) -> None:
     assert finding.matched["keepalives"] == 1000
     assert len(finding.matched["window_titles"]) == 20
     assert finding.matched["duration_seconds"] > 8000
+
+
+def test_keep_alive_requests_pair_with_their_statuses(tmp_path: Path) -> None:
+    capture = Capture()
+    web = TcpSession(capture, VICTIM, 50300, "93.184.216.34", 8080)
+    time = web.handshake(T0)
+    for path, status in (("/a", 200), ("/b.exe", 404), ("/c", 302)):
+        request = f"GET {path} HTTP/1.1\r\nHost: proxy.example.org:8080\r\n\r\n".encode()
+        time = web.send(time, True, request)
+        body = b"x" * 3000
+        head = f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        time = web.send(time, False, head + body)
+    web.close(time)
+    stats = ReadStats()
+    events = list(read_network_file(capture.write(tmp_path / "ka.pcap"), stats))
+    http = [e.fields for e in events if e.logsource.service == "http"]
+    assert [(f["c-uri"], f["sc-status"], f["cs-host"]) for f in http] == [
+        ("/a", 200, "proxy.example.org"),
+        ("/b.exe", 404, "proxy.example.org"),
+        ("/c", 302, "proxy.example.org"),
+    ]
+    assert http[1]["c-uri-extension"] == "exe"

@@ -26,7 +26,7 @@ from rathunt.network.framing import Framer
 from rathunt.network.njrat import SEPARATORS, Session, SessionDecoder
 from rathunt.network.packets import TCP, UDP, DecodeCounts, Packet, decode
 from rathunt.network.reassembly import Limits, ReassemblyCounts, Sink
-from rathunt.network.wire import HttpSniffer, dns_fields, parse_dns
+from rathunt.network.wire import HttpSniffer, HttpStatus, dns_fields, parse_dns
 
 log = logging.getLogger(__name__)
 
@@ -86,27 +86,27 @@ class NjratSession:
 
 
 class _Tee:
-    """One client stream into both the njRAT framer and the HTTP sniffer."""
+    """One stream into two sinks: the njRAT framer and an HTTP parser."""
 
-    __slots__ = ("framer", "http")
+    __slots__ = ("first", "second")
 
-    def __init__(self, framer: Framer, http: HttpSniffer) -> None:
-        self.framer = framer
-        self.http = http
+    def __init__(self, first: Sink, second: Sink) -> None:
+        self.first = first
+        self.second = second
 
     @property
     def done(self) -> bool:
-        return self.framer.done and self.http.done
+        return self.first.done and self.second.done
 
     def feed(self, data: bytes, time: float) -> None:
-        if not self.framer.done:
-            self.framer.feed(data, time)
-        if not self.http.done:
-            self.http.feed(data, time)
+        if not self.first.done:
+            self.first.feed(data, time)
+        if not self.second.done:
+            self.second.feed(data, time)
 
     def gap(self, size: int) -> None:
-        self.framer.gap(size)
-        self.http.gap(size)
+        self.first.gap(size)
+        self.second.gap(size)
 
 
 @dataclass(slots=True)
@@ -114,6 +114,7 @@ class _Inspect:
     client: Framer
     server: Framer
     http: HttpSniffer
+    status: HttpStatus
     decoder: SessionDecoder
     first_frame: int
 
@@ -210,9 +211,9 @@ class CaptureReader:
         decoder = SessionDecoder(self.options.separators)
         client = Framer(on_message=decoder.client)
         server = Framer(on_message=decoder.server)
-        inspect = _Inspect(client, server, HttpSniffer(), decoder, self._frame)
+        inspect = _Inspect(client, server, HttpSniffer(), HttpStatus(), decoder, self._frame)
         flow.inspector = inspect
-        return _Tee(inspect.client, inspect.http), inspect.server
+        return _Tee(inspect.client, inspect.http), _Tee(inspect.server, inspect.status)
 
     def _closed(self, flow: Flow) -> None:
         self.counts.flows += 1
@@ -221,8 +222,10 @@ class CaptureReader:
         inspect.client.close()
         inspect.server.close()
         self._out.append(self._conn_event(flow, inspect.first_frame))
-        for request in inspect.http.requests:
+        statuses = inspect.status.statuses
+        for index, request in enumerate(inspect.http.requests):
             self.counts.http_requests += 1
+            request["sc-status"] = statuses[index] if index < len(statuses) else None
             time = request.pop("_time")
             request.update(_endpoints(flow.client, flow.cport, flow.server, flow.sport, "tcp"))
             self._out.append(self._event(request, HTTP_SOURCE, inspect.first_frame, time))

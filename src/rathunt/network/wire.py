@@ -191,3 +191,63 @@ def request_fields(method: str, target: str, host: str | None) -> dict[str, Any]
         "c-uri-extension": extension,
         "cs-host": bounded(host or split.hostname or "") or None,
     }
+
+
+@dataclass(slots=True)
+class HttpStatus:
+    """A reassembly sink for a server stream: the status codes of its first HTTP responses."""
+
+    statuses: list[int] = field(default_factory=list)
+    _buffer: bytearray = field(default_factory=bytearray)
+    _skip: int = 0
+    _given_up: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self._given_up
+
+    def feed(self, data: bytes, time: float) -> None:
+        if self._skip:
+            cut = min(self._skip, len(data))
+            self._skip -= cut
+            data = data[cut:]
+        self._buffer += data
+        while self._buffer and not self._given_up:
+            if not b"HTTP/".startswith(bytes(self._buffer[:5])):
+                self._stop()
+                return
+            end = self._buffer.find(b"\r\n\r\n", 0, MAX_HEAD)
+            if end < 0:
+                if len(self._buffer) >= MAX_HEAD:
+                    self._stop()
+                return
+            head = bytes(self._buffer[:end]).decode("latin-1")
+            del self._buffer[: end + 4]
+            self._response(head)
+
+    def gap(self, size: int) -> None:
+        self._stop()
+
+    def _response(self, head: str) -> None:
+        parts = head.split("\r\n", 1)[0].split(" ", 2)
+        if len(parts) < 2 or not parts[1].isdigit():
+            self._stop()
+            return
+        self.statuses.append(int(parts[1]))
+        length = ""
+        for line in head.split("\r\n")[1:64]:
+            name, _colon, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = value.strip()
+            elif name.strip().lower() == "transfer-encoding" and "chunked" in value.lower():
+                length = "chunked"
+        if not length.isdigit() or len(self.statuses) >= MAX_REQUESTS:
+            self._stop()
+            return
+        cut = min(int(length), len(self._buffer))
+        del self._buffer[:cut]
+        self._skip = int(length) - cut
+
+    def _stop(self) -> None:
+        self._given_up = True
+        self._buffer.clear()
