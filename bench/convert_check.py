@@ -2,7 +2,8 @@
 
     python bench/convert_check.py njrat            # the njrat pack over its test events
     python bench/convert_check.py sigmahq          # SigmaHQ Windows rules over ../shared/data/evtx
-    ... --upstream                                 # pySigma-backend-duckdb as installed
+    ... --upstream                                 # the backend as installed, uncorrected
+    ... --spark                                    # the spark-sql target, rewritten for DuckDB
 
 Prints every rule whose SQL hits differ from the engine's matches, with the events only the
 engine matched and only SQL matched, and the field values of those events that the rule uses.
@@ -26,8 +27,14 @@ PACKS = Path(__file__).resolve().parents[1] / "src" / "rathunt" / "packs"
 def main() -> None:
     which = sys.argv[1] if len(sys.argv) > 1 else "njrat"
     target = get_target("duckdb")
+    if "--spark" in sys.argv:
+        target = get_target("spark-sql")
     if "--upstream" in sys.argv:
-        target = replace(target, backend="sigma_backend_duckdb:DuckDBBackend")
+        upstream = {
+            "duckdb": "sigma_backend_duckdb:DuckDBBackend",
+            "spark-sql": "sigma.backends.databricks:DatabricksBackend",
+        }
+        target = replace(target, backend=upstream[target.name])
     if which == "njrat":
         rules, paths = load_pack("njrat").rules, [PACKS / "njrat" / "tests"]
     else:

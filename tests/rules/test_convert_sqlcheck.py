@@ -11,10 +11,12 @@ from rathunt.engine import Engine
 from rathunt.model import Event, LogSource, Provenance
 from rathunt.rules import load_pack, load_rules
 from rathunt.rules.convert import convert_rules, get_target
+from rathunt.rules.convert.spark_sql import spark_to_duckdb
 from rathunt.rules.convert.sqlcheck import EventTable, compare
 
 PACKS = Path(__file__).resolve().parents[2] / "src" / "rathunt" / "packs"
 UPSTREAM = replace(get_target("duckdb"), backend="sigma_backend_duckdb:DuckDBBackend")
+SPARK = get_target("spark-sql")
 PROCESS = LogSource("windows", "sysmon", ("process_creation",))
 
 RULE = """
@@ -119,3 +121,38 @@ def test_sigmahq_windows_rules_mean_the_same_in_sql_over_real_evtx(shared_data: 
     assert compared > 2000
     assert [d.rule.path for d in differences] == []
     assert [r.path for r, _ in errors] == []
+
+
+def test_spark_literals_and_rlike_are_rewritten_without_changing_meaning() -> None:
+    spark = (
+        "endswith(lower(Image), lower('\\\\wsass.exe')) OR "
+        "CommandLine rlike '(?iu)\\\\.exe[\\\"\\']?\\\\s+'"
+    )
+    assert spark_to_duckdb(spark) == (
+        "endswith(lower(Image), lower('\\wsass.exe')) OR "
+        "regexp_matches(CommandLine, '(?i)\\.exe[\"'']?\\s+')"
+    )
+
+
+def test_the_njrat_pack_means_the_same_in_spark_sql_run_by_duckdb() -> None:
+    rules = load_pack("njrat").rules
+    differences, compared, errors = compare(rules, [PACKS / "njrat" / "tests"], SPARK)
+    assert compared >= 30 and differences == []
+    # DuckDB refuses `Details = 1` on text where Spark casts quietly: a limit of running here.
+    assert sorted(Path(r.path or "").name for r, _ in errors) == [
+        "registry_set_win_disable_admin_tools_policy.yml",
+        "registry_set_win_see_mask_nozonechecks.yml",
+    ]
+
+
+@pytest.mark.data
+@pytest.mark.slow
+def test_sigmahq_windows_rules_mean_the_same_in_spark_sql_over_real_evtx(
+    shared_data: Path,
+) -> None:
+    rules = load_rules([shared_data / "sigma" / "rules" / "windows"]).rules
+    differences, compared, errors = compare(rules, [shared_data / "evtx"], SPARK)
+    assert compared > 2000
+    assert [d.rule.path for d in differences] == []
+    # Only what DuckDB cannot run: Spark's ip_cidr_contains, and `Binary` as a column name.
+    assert all("ip_cidr_contains" in e or "syntax error" in e for _, e in errors)

@@ -22,6 +22,7 @@ import polars as pl
 from sigma.rule import SigmaRule
 
 from rathunt.model import Event
+from rathunt.rules.convert.spark_sql import register_spark_functions, spark_to_duckdb
 from rathunt.rules.convert.targets import Target
 from rathunt.rules.rule import Rule
 
@@ -44,6 +45,7 @@ class EventTable:
             "CREATE TABLE logs (_path VARCHAR, _record BIGINT, _product VARCHAR, "
             "_service VARCHAR, _categories VARCHAR)"
         )
+        register_spark_functions(self.db)
 
     def add(self, events: Iterable[Event], batch_size: int = 2000) -> int:
         """Insert events; new field names become new columns. Returns how many were added."""
@@ -159,7 +161,7 @@ def compare(
     target: Target | None = None,
     batch_size: int = 2000,
 ) -> tuple[list[Difference], int, list[tuple[Rule, str]]]:
-    """Engine matches against DuckDB SQL hits, rule by rule.
+    """Engine matches against SQL hits, rule by rule, for the duckdb or spark-sql target.
 
     Returns the differences, how many rules were compared, and the rules whose converted SQL
     DuckDB rejects (with the first line of its error).
@@ -184,7 +186,9 @@ def compare(
     _match_and_load(engine, batch, engine_hits, table)
 
     runnable = [r for r in rules if not r.is_correlation and r.support.status == "full"]
-    report = convert_rules(runnable, target or get_target("duckdb"))
+    target = target or get_target("duckdb")
+    dialect = spark_to_duckdb if target.name == "spark-sql" else str
+    report = convert_rules(runnable, target)
     differences = []
     errors: list[tuple[Rule, str]] = []
     compared = 0
@@ -200,7 +204,7 @@ def compare(
         sql: set[Key] = set()
         try:
             for query in result.queries:
-                sql |= table.hits(str(query), wanted)
+                sql |= table.hits(dialect(str(query)), wanted)
         except duckdb.Error as err:
             log.debug("rule %s: the converted SQL does not run: %s", result.rule.id, err)
             errors.append((result.rule, str(err).splitlines()[0]))

@@ -164,7 +164,7 @@ TARGETS: dict[str, Target] = {
         ),
         Target(
             "spark-sql", "Spark SQL", "Sigma field names, one column per field (Databricks)",
-            "sigma.backends.databricks:DatabricksBackend", "pysigma-backend-databricks",
+            "rathunt.rules.convert.spark_backend:SigmaSparkBackend", "pysigma-backend-databricks",
         ),
         Target(
             "duckdb", "DuckDB SQL", "Sigma field names, one column per field (table logs)",
