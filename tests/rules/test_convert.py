@@ -98,7 +98,11 @@ def test_elastic_package_is_one_detection_rule_per_line() -> None:
     assert document["references"] == ["https://attack.mitre.org/software/S0385/"]
     [threat] = document["threat"]
     assert threat["tactic"]["id"] == "TA0005"
-    assert threat["technique"][0]["id"] == "T1562.004"
+    [technique] = threat["technique"]
+    assert (technique["id"], technique["name"]) == ("T1562", "Impair Defenses")
+    [sub] = technique["subtechnique"]
+    assert sub["id"] == "T1562.004"
+    assert sub["reference"] == "https://attack.mitre.org/techniques/T1562/004/"
     assert document["query"].startswith("any where ")
 
 

