@@ -259,3 +259,22 @@ def test_keep_alive_requests_pair_with_their_statuses(tmp_path: Path) -> None:
         ("/c", 302, "proxy.example.org"),
     ]
     assert http[1]["c-uri-extension"] == "exe"
+
+
+def test_capture_begun_mid_session_still_tells_the_victim(tmp_path: Path) -> None:
+    capture = Capture()
+    session = TcpSession(capture, C2, 1177, VICTIM, 49800)
+    # No handshake: the first packet seen is the C2 asking for a screen capture.
+    time = session.send(T0, True, b"|'|'|23" + njrat_message("CAP|'|'|35|'|'|23"))
+    time = session.send(time, False, njrat_message("act|'|'|" + b64("Remote Desktop")))
+    session.send(time, False, njrat_message(b"CAP|'|'|\xff\xd8\xff\xe0" + bytes(2000)))
+    finding = only_njrat(scan(capture.write(tmp_path / "mid.pcap"))[0])
+    assert finding.level == "high"
+    assert finding.rule_title == "njRAT C2 commands on the wire (no check-in seen)"
+    assert finding.computer == VICTIM
+    matched = finding.matched
+    assert (matched["victim_ip"], matched["c2_ip"], matched["c2_port"]) == (VICTIM, C2, 1177)
+    assert matched["victim_messages"] == {"act": 1, "CAP": 1}
+    assert matched["c2_commands"] == {"CAP": 1}
+    assert matched["window_titles"] == ["Remote Desktop"]
+    assert matched["anomalies"] == ["C2: no message header at byte 0"]

@@ -239,7 +239,7 @@ class CaptureReader:
             return
         victim, vport, c2, cport = flow.client, flow.cport, flow.server, flow.sport
         victim_bytes, c2_bytes = flow.client_bytes, flow.server_bytes
-        if session.checkin_from_server:
+        if session.victim_is_server:
             victim, vport, c2, cport = c2, cport, victim, vport
             victim_bytes, c2_bytes = c2_bytes, victim_bytes
         record = NjratSession(

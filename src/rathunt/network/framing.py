@@ -125,6 +125,7 @@ class Framer:
         elif bytes(self._buffer[:3]) in (b"lv|", b"ll|", b"P[e"):
             self._state = "legacy"
         elif len(self._buffer) >= 3:
+            self._anomaly(f"no message header at byte {self.seen - len(self._buffer)}")
             self._lose()
 
     def _header(self, time: float) -> None:

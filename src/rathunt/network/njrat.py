@@ -36,6 +36,8 @@ COMMANDS = frozenset(
     getvalue srv fm FM sc~ scPK MIC CAM k""".split()  # noqa: SIM905
 )
 CHECKIN = ("ll", "lv")
+# Messages only a victim sends: its check-in, config report, window titles, replies.
+VICTIM_ONLY = frozenset({"ll", "lv", "inf", "act", "MSG", "pl", "bla"})
 # Field positions of the 0.7d check-in after the command (docs/network.md, "Check-in").
 CHECKIN_FIELDS = (
     "victim_id",
@@ -61,8 +63,8 @@ class Session:
 
     checkin: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
-    commands: Counter[str] = field(default_factory=Counter)
-    victim_commands: Counter[str] = field(default_factory=Counter)
+    client_commands: Counter[str] = field(default_factory=Counter)
+    server_commands: Counter[str] = field(default_factory=Counter)
     unknown_commands: Counter[str] = field(default_factory=Counter)
     window_titles: list[str] = field(default_factory=list)
     keepalives: int = 0
@@ -74,11 +76,29 @@ class Session:
     first: float | None = None
     last: float | None = None
     checkin_from_server: bool = False
+    victim_only: dict[bool, int] = field(default_factory=lambda: {True: 0, False: 0})
+
+    @property
+    def victim_is_server(self) -> bool:
+        """The side that accepted the connection is the victim: it checked in, or (with no
+        check-in seen) only it sent what victims send. A capture that began mid-session
+        cannot tell who opened the connection."""
+        if self.checkin:
+            return self.checkin_from_server
+        return self.victim_only[False] > 0 and self.victim_only[True] == 0
 
     @property
     def is_njrat(self) -> bool:
         """A check-in, or a known command with the separator, was seen."""
-        return bool(self.checkin) or bool(self.commands) or bool(self.victim_commands)
+        return bool(self.checkin) or bool(self.client_commands) or bool(self.server_commands)
+
+    @property
+    def victim_commands(self) -> Counter[str]:
+        return self.server_commands if self.victim_is_server else self.client_commands
+
+    @property
+    def c2_commands(self) -> Counter[str]:
+        return self.client_commands if self.victim_is_server else self.server_commands
 
     def anomaly(self, text: str) -> None:
         self.anomaly_count += 1
@@ -106,8 +126,11 @@ class SessionDecoder:
         for framer, from_client in ((client, True), (server, False)):
             for message in framer.messages:
                 _decode_message(self.session, message, from_client, self._separators)
+        victim_is_client = not self.session.victim_is_server
+        for framer, from_client in ((client, True), (server, False)):
+            side = "victim" if from_client == victim_is_client else "C2"
             for text in framer.anomalies:
-                self.session.anomaly(("victim" if from_client else "C2") + ": " + text)
+                self.session.anomaly(f"{side}: {text}")
             self.session.anomaly_count += framer.anomaly_count - len(framer.anomalies)
         return self.session
 
@@ -139,11 +162,13 @@ def _decode_message(
     if command not in COMMANDS:
         session.unknown_commands[clean(command)[:32]] += 1
         return
-    (session.victim_commands if from_client else session.commands)[command] += 1
+    (session.client_commands if from_client else session.server_commands)[command] += 1
+    if command in VICTIM_ONLY:
+        session.victim_only[from_client] += 1
     if command in CHECKIN and not session.checkin:
         session.checkin = decode_checkin(parts[1:], session)
         session.checkin_from_server = not from_client
-    elif command == "inf" and from_client and not session.config and len(parts) > 1:
+    elif command == "inf" and not session.config and len(parts) > 1 and parts[1]:
         session.config = decode_config(parts[1], session)
     elif command == "act" and len(parts) > 1 and len(session.window_titles) < MAX_TITLES:
         title = decode_base64(parts[1], session, "act window title")

@@ -226,7 +226,7 @@ def njrat_finding(session: NjratSession) -> Finding:
         "checkin": decoded.checkin,
         "config": decoded.config,
         "victim_messages": dict(decoded.victim_commands),
-        "c2_commands": dict(decoded.commands),
+        "c2_commands": dict(decoded.c2_commands),
         "keepalives": decoded.keepalives,
         "window_titles": decoded.window_titles,
         "victim_bytes": session.victim_bytes,
