@@ -75,10 +75,13 @@ def test_pcapng_with_nanosecond_interface_and_two_sections() -> None:
         struct.pack("<IIIII", 0, stamp >> 32, stamp & 0xFFFFFFFF, len(UDP_FRAME), len(UDP_FRAME))
         + UDP_FRAME,
     )
-    records = list(iter_records(io.BytesIO(shb + idb + epb + shb + idb + epb)))
-    assert [r.number for r in records] == [1, 2]
+    spb = pcapng_block(3, struct.pack("<I", len(UDP_FRAME)) + UDP_FRAME)
+    records = list(iter_records(io.BytesIO(shb + idb + epb + shb + idb + epb + spb)))
+    assert [r.number for r in records] == [1, 2, 3]
     assert records[0].time == pytest.approx(T0)
     assert records[1].data == UDP_FRAME
+    # A simple packet block carries no time; it takes the one before.
+    assert (records[2].time, records[2].data) == (records[1].time, UDP_FRAME)
 
 
 def test_pcapng_packet_on_an_undescribed_interface() -> None:

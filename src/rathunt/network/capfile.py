@@ -101,7 +101,7 @@ def _pcap(stream: BinaryIO, magic: bytes) -> Iterator[Record]:
 def _pcapng(stream: BinaryIO, magic: bytes) -> Iterator[Record]:
     order = "<"
     interfaces: list[tuple[int, float]] = []
-    offset, number = 0, 0
+    offset, number, last_time = 0, 0, 0.0
     raw = magic + stream.read(4)
     while raw:
         if len(raw) < 8:
@@ -123,6 +123,10 @@ def _pcapng(stream: BinaryIO, magic: bytes) -> Iterator[Record]:
             record = _packet(kind, body, order, interfaces, number + 1, offset)
             if record is not None:
                 number += 1
+                if kind == SPB:
+                    # A simple packet block has no time: it takes the one before it.
+                    record = Record(record.number, last_time, record.linktype, record.data)
+                last_time = record.time
                 yield record
         offset += length
         raw = stream.read(8)
