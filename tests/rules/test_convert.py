@@ -60,11 +60,14 @@ def test_converting_leaves_the_loaded_rules_unchanged() -> None:
 
 
 def test_correlation_converts_where_supported_and_fails_naming_the_feature(tmp_path: Path) -> None:
-    ruleset = load_rules(_golden_with_correlation(tmp_path))
+    """Correlation first in the input: base rules still convert before it."""
+    ruleset = load_rules(list(reversed(_golden_with_correlation(tmp_path))))
+    assert ruleset.rules[0].is_correlation
     splunk = convert_rules(ruleset.rules, get_target("splunk-sysmon"))
     by_title = {result.rule.title: result for result in splunk.results}
     correlated = by_title["Many netsh firewall exceptions"]
     assert correlated.status == "converted"
+    assert by_title["Netsh Adds a Firewall Exception for a Program in AppData"].status == "folded"
     assert "| stats count as event_count by _time Computer" in correlated.queries[0]
     assert correlated.queries[0].endswith("| search event_count >= 3")
 

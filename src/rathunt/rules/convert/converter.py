@@ -70,8 +70,10 @@ def convert_rules(rules: Sequence[Rule], target: Target) -> ConversionReport:
     collection = SigmaCollection(list(copies.values()))
     _resolve_references(collection, rules)
 
-    results = [_convert_one(backend, target, rule, copies[id(rule)]) for rule in rules]
-    report = ConversionReport(target, results)
+    # A correlation's query embeds its base rules' converted queries: base rules go first.
+    order = sorted(range(len(rules)), key=lambda i: rules[i].is_correlation)
+    converted = {i: _convert_one(backend, target, rules[i], copies[id(rules[i])]) for i in order}
+    report = ConversionReport(target, [converted[i] for i in range(len(rules))])
     counts = report.counts()
     log.info(
         "converted %d of %d rules to %s (%d failed, %d folded into correlations)",

@@ -37,7 +37,6 @@ def to_sarif(report: LintReport, *, base: str | Path | None = None) -> dict[str,
                     "driver": {
                         "name": "rathunt-lint",
                         "version": __version__,
-                        "informationUri": "https://github.com/rathunt/rathunt",
                         "rules": rules,
                     }
                 },
