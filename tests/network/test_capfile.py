@@ -52,6 +52,13 @@ def test_raw_ip_and_linux_cooked_frames_decode() -> None:
     assert decode(cooked, counts) is not None
 
 
+def test_vlan_tagged_frame_decodes() -> None:
+    tagged = UDP_FRAME[:12] + b"\x81\x00" + struct.pack(">H", 100) + UDP_FRAME[12:]
+    [record] = list(iter_records(io.BytesIO(pcap("<", 0xA1B2C3D4, 1, [(1, 0, tagged)]))))
+    packet = decode(record, DecodeCounts())
+    assert packet is not None and (packet.src, packet.payload) == ("10.0.0.1", b"hi")
+
+
 def test_unknown_link_type_is_counted() -> None:
     counts = DecodeCounts()
     [record] = list(iter_records(io.BytesIO(pcap("<", 0xA1B2C3D4, 147, [(1, 0, b"xx")]))))
