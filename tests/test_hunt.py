@@ -127,3 +127,34 @@ def test_shared_corpus_reads_every_record(shared_data: Path) -> None:
     assert result.counts.records_read == 8255
     assert result.counts.records_skipped == 0 and result.counts.files_failed == 0
     assert result.counts.files_ignored == 1  # the licence file beside the samples
+
+
+@pytest.fixture(scope="module")
+def learned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A week of benign history on four hosts, learned; then a day with one intrusion."""
+    root = tmp_path_factory.mktemp("baseline")
+    runner = CliRunner()
+    for args in (
+        ["--days", "7", "--benign-only", "-o", str(root / "history")],
+        ["--days", "1", "--start", "2026-11-09T00:00Z", "-o", str(root / "day")],
+    ):
+        done = runner.invoke(main, ["simulate", "njrat", "--hosts", "4", "--seed", "1", *args])
+        assert done.exit_code == 0, done.output
+    fleet = root / "fleet.duckdb"
+    done = runner.invoke(
+        main, ["baseline", "learn", str(root / "history" / "telemetry"), "--out", str(fleet)]
+    )
+    assert done.exit_code == 0, done.output
+    return fleet, root / "day" / "telemetry", root / "day" / "labels.jsonl"
+
+
+def test_baseline_departures_join_the_hunt(learned: tuple[Path, Path, Path]) -> None:
+    fleet, day, labels = learned
+    infected = {json.loads(line)["host"] for line in labels.read_text().splitlines()}
+    result = hunt([day], HuntOptions(packs=["njrat"], baseline=fleet, workers=2))
+    departures = [f for f in result.findings if f.logsource == "baseline"]
+    assert departures, "the intrusion's new shapes should depart from the baseline"
+    assert {f.computer for f in departures} <= infected
+    assert {f.rule_id for f in departures} >= {"baseline.process_pair", "baseline.autorun"}
+    same = hunt([day], HuntOptions(packs=["njrat"], baseline=fleet, workers=1))
+    assert _keys(same) == _keys(result)

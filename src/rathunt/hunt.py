@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -39,6 +40,7 @@ class HuntOptions:
     batch_size: int = 4096
     workers: int = 1
     baseline: str | Path | None = None
+    baseline_config: str | Path | None = None
     incident_window: timedelta = timedelta(hours=24)
     fold_window: timedelta = timedelta(hours=1)
     min_level: str | None = None
@@ -144,6 +146,7 @@ def hunt(
     stats = ReadStats()
     dedup = None if options.keep_duplicates else Deduplicator()
     raw: list[Finding] = []
+    departures: list[Finding] = []
     records = 0
     files = list(sources(list(paths), stats))
     for outcome in _scan_all(files, engine, ruleset.rules, options):
@@ -159,13 +162,19 @@ def hunt(
                 if correlator.suppressed(rule):
                     continue
             raw.append(to_finding(rule, event, matched))
+        departures.extend(f for ordinal, f in outcome.departures if ordinal not in repeats)
         records += outcome.stats.records_read
         if options.progress:
             options.progress(records)
     if correlator is not None:
         raw.extend(correlator.flush())
+    if _WORKER_STATE.get("opened") is not None:
+        _WORKER_STATE["opened"].close()
+        _WORKER_STATE["opened"] = None
 
-    raw = _filter_level(raw, options.min_level)
+    if options.baseline:
+        raw = _suppress_known_good(raw, options, result)
+    raw = _filter_level([*raw, *departures], options.min_level)
     result.findings = fold_repeats(raw, options.fold_window)
     result.incidents = _incidents(result.findings, options)
     result.problems.extend(stats.problems)
@@ -187,30 +196,47 @@ class _FileOutcome:
     stats: Any
     matches: list[tuple[int, int, Event, dict[str, Any]]]
     keys: list[tuple[str, str, int, int] | None]
+    departures: list[tuple[int, Finding]]
 
 
-# Set in the parent before worker processes fork, so each worker inherits the compiled
-# engine instead of compiling thousands of rules again.
+# The compiled engine and settings each scan needs: set in the parent, and in each worker
+# process by `_init_worker` from a pickled copy.
 _WORKER_STATE: dict[str, Any] = {}
 
 
 def _scan_all(
     files: list[tuple[str, bool]], engine: Any, rules: list[Rule], options: HuntOptions
 ) -> Iterator[_FileOutcome]:
-    _WORKER_STATE.update(
-        engine=engine,
-        index={id(rule): i for i, rule in enumerate(rules)},
-        batch_size=options.batch_size,
-    )
+    state = {
+        "engine": engine,
+        "rules": rules,
+        "batch_size": options.batch_size,
+        "baseline": (options.baseline, options.baseline_config) if options.baseline else None,
+    }
     workers = options.workers if options.workers > 0 else (os.cpu_count() or 1)
     workers = min(workers, len(files))
     if workers <= 1:
+        _init_worker(state)
         for source in files:
             yield _scan_file(source)
         return
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
+    # Workers start from a clean server process, not a fork of this one: a fork inherits
+    # the locks of DuckDB's and polars' threads and can hang. They get the compiled engine
+    # pickled, which costs far less than loading the rules again.
+    context = multiprocessing.get_context("forkserver")
+    payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    with context.Pool(workers, initializer=_init_worker, initargs=(payload,)) as pool:
         yield from pool.imap(_scan_file, files, chunksize=1)
+
+
+def _init_worker(state: dict[str, Any] | bytes) -> None:
+    if isinstance(state, bytes):
+        state = pickle.loads(state)
+    assert isinstance(state, dict)
+    _WORKER_STATE.clear()
+    _WORKER_STATE.update(state)
+    _WORKER_STATE["index"] = {id(rule): i for i, rule in enumerate(state["rules"])}
+    _WORKER_STATE["opened"] = None
 
 
 def _scan_file(source: tuple[str, bool]) -> _FileOutcome:
@@ -221,8 +247,9 @@ def _scan_file(source: tuple[str, bool]) -> _FileOutcome:
     path, walked = source
     engine = _WORKER_STATE["engine"]
     index = _WORKER_STATE["index"]
+    baseline = _worker_baseline()
     stats = ReadStats()
-    outcome = _FileOutcome(stats, [], [])
+    outcome = _FileOutcome(stats, [], [], [])
     ordinal = 0
     for batch in batched(read_file(path, stats, walked=walked), _WORKER_STATE["batch_size"]):
         positions = {id(event): ordinal + i for i, event in enumerate(batch)}
@@ -231,8 +258,28 @@ def _scan_file(source: tuple[str, bool]) -> _FileOutcome:
             outcome.matches.append(
                 (positions[id(match.event)], index[id(match.rule)], match.event, match.matched)
             )
+        if baseline is not None:
+            records = {event.provenance.record: ordinal + i for i, event in enumerate(batch)}
+            for finding in baseline.score(batch):
+                outcome.departures.append((records[finding.provenance.record], finding))
         ordinal += len(batch)
     return outcome
+
+
+def _worker_baseline() -> Any:
+    """This process's own read-only connection to the baseline file, opened on first use."""
+    settings = _WORKER_STATE.get("baseline")
+    if settings is None:
+        return None
+    if _WORKER_STATE["opened"] is None:
+        _WORKER_STATE["opened"] = _open_baseline(*settings)
+    return _WORKER_STATE["opened"]
+
+
+def _open_baseline(path: str | Path, config: str | Path | None) -> Any:
+    from rathunt.baseline import Baseline, BaselineConfig
+
+    return Baseline.open(path, BaselineConfig.load(config) if config else BaselineConfig())
 
 
 def _repeats(keys: list[tuple[str, str, int, int] | None], dedup: Any) -> set[int]:
@@ -240,6 +287,18 @@ def _repeats(keys: list[tuple[str, str, int, int] | None], dedup: Any) -> set[in
     if dedup is None:
         return set()
     return {ordinal for ordinal, key in enumerate(keys) if key is not None and dedup.seen_key(*key)}
+
+
+def _suppress_known_good(
+    findings: list[Finding], options: HuntOptions, result: HuntResult
+) -> list[Finding]:
+    """Downgrade rule findings whose exact shape is common in the baseline; each one is
+    reported in `result.suppressed` with its evidence, never dropped."""
+    assert options.baseline is not None
+    with _open_baseline(options.baseline, options.baseline_config) as baseline:
+        kept, suppressed = baseline.suppress(findings)
+    result.suppressed = [entry.as_dict() for entry in suppressed]
+    return list(kept)
 
 
 def _filter_level(findings: list[Finding], min_level: str | None) -> list[Finding]:
@@ -258,10 +317,10 @@ def fold_repeats(findings: list[Finding], window: timedelta) -> list[Finding]:
     `extra["last_time"]` when the last one happened.
     """
     ordered = sorted(findings, key=_time_key)
-    open_folds: dict[tuple[str, str | None], Finding] = {}
+    open_folds: dict[tuple[str, str | None, str], Finding] = {}
     folded: list[Finding] = []
     for finding in ordered:
-        key = (finding.rule_id, finding.computer)
+        key = (finding.rule_id, finding.computer, _departure_key(finding))
         head = open_folds.get(key)
         if (
             head is not None
@@ -275,6 +334,14 @@ def fold_repeats(findings: list[Finding], window: timedelta) -> list[Finding]:
         open_folds[key] = finding
         folded.append(finding)
     return folded
+
+
+def _departure_key(finding: Finding) -> str:
+    """What tells two baseline findings of one profile apart (the new shape itself)."""
+    departure = finding.extra.get("baseline")
+    if not isinstance(departure, dict):
+        return ""
+    return repr(sorted(departure.get("key", {}).items()))
 
 
 def _time_key(finding: Finding) -> tuple[int, Any, str, int]:

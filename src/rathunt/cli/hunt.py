@@ -80,6 +80,11 @@ def _format_of(output: Path | None, given: str | None) -> str:
     type=click.Path(exists=True, path_type=Path),
     help="Score events against a baseline learned with `rathunt baseline learn`.",
 )
+@click.option(
+    "--baseline-config",
+    type=click.Path(exists=True, path_type=Path),
+    help="TOML thresholds for --baseline (see `rathunt baseline show`).",
+)
 @click.option("--min-level", type=click.Choice(LEVELS), help="Drop findings below this level.")
 @click.option(
     "--fail-level",
@@ -108,6 +113,7 @@ def command(
     keep_duplicates: bool,
     placeholders: Path | None,
     baseline: Path | None,
+    baseline_config: Path | None,
     min_level: str | None,
     fail_level: str | None,
     workers: int,
@@ -130,6 +136,7 @@ def command(
         keep_duplicates=keep_duplicates,
         placeholders=placeholders,
         baseline=baseline,
+        baseline_config=baseline_config,
         min_level=min_level,
         workers=workers,
     )
