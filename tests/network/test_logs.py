@@ -195,3 +195,13 @@ def test_zeek_tsv_row_of_the_wrong_width(tmp_path: Path) -> None:
     events, stats = read(path)
     assert len(events) == 1 and stats.records_skipped == 1
     assert "line 10" in str(stats.problems[0]) and "2 columns" in str(stats.problems[0])
+
+
+@pytest.mark.data
+def test_no_windows_telemetry_file_is_claimed(shared_data: Path) -> None:
+    """The hunt asks the network detection first; it must decline every EVTX and JSON sample."""
+    roots = [shared_data / "evtx", shared_data / "sigma" / "regression_data"]
+    files = [path for root in roots for path in sorted(root.rglob("*")) if path.is_file()]
+    claimed = [(str(path), detect_network_format(path)) for path in files]
+    assert len(files) > 500
+    assert [item for item in claimed if item[1] is not None] == []
