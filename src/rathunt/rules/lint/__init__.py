@@ -14,10 +14,11 @@ from pathlib import Path
 
 from rathunt.errors import RuleError
 from rathunt.rules import RuleSet, load_rules
-from rathunt.rules.lint.checks import check_rule, is_placeholder_id
+from rathunt.rules.lint.checks import check_rule
 from rathunt.rules.lint.fieldsets import knowledge
 from rathunt.rules.lint.findings import LintFinding, LintReport, Severity
 from rathunt.rules.lint.locate import rule_lines
+from rathunt.rules.lint.metadata import is_placeholder_id
 from rathunt.rules.lint.sarif import to_sarif
 from rathunt.rules.lint.sigmahq import check_sigmahq
 from rathunt.rules.rule import Rule

@@ -1,9 +1,9 @@
 """rathunt's own rule checks: what makes a Sigma rule weak or wrong for hunting RATs.
 
-Each check takes one rule and yields findings with a line and a fix hint. The checks target
-the write-up's typical mistakes: placeholder ids, log sources outside the taxonomy, rules an
-attacker evades by renaming one file, lab addresses as C2, fields the log source never
-carries, conditions that can never be true, and missing metadata.
+Each check takes one rule and yields findings with a line and a fix hint. The checks here
+read the detection: rules an attacker evades by renaming one file, lab addresses as C2,
+fields the log source never carries, conditions that can never be true, windash misuse.
+Identity and metadata (placeholder ids, taxonomy, tags, level) are in `metadata.py`.
 """
 
 from __future__ import annotations
@@ -11,18 +11,16 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
-from itertools import pairwise
-from uuid import UUID
 
 from sigma.modifiers import SigmaWindowsDashModifier
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 from sigma.types import SigmaNumber, SigmaString
 
-from rathunt.rules import attack
 from rathunt.rules.lint.branches import Branch, Literal, rule_branches
-from rathunt.rules.lint.fieldsets import TAXONOMY_ADVICE, Knowledge
-from rathunt.rules.lint.findings import LintFinding, Severity
+from rathunt.rules.lint.fieldsets import Knowledge
+from rathunt.rules.lint.findings import LintFinding
 from rathunt.rules.lint.locate import RuleLines
+from rathunt.rules.lint.metadata import FindingMaker, check_id, check_logsource, check_metadata
 from rathunt.rules.rule import Rule
 
 IP_FIELDS = frozenset({"DestinationIp", "SourceIp", "IpAddress", "DestAddress", "SourceAddress"})
@@ -51,13 +49,13 @@ _FILE_NAME = re.compile(r"([\w\-.$@ ]+\.(?:exe|dll|scr|bat|cmd|ps1|vbs|js|hta|sy
 
 def check_rule(rule: Rule, lines: RuleLines, kb: Knowledge) -> Iterator[LintFinding]:
     """Every rathunt check on one rule."""
-    finding = _Maker(rule, lines)
-    yield from _check_id(rule, finding)
-    yield from _check_metadata(rule, finding)
+    finding = FindingMaker(rule, lines)
+    yield from check_id(rule, finding)
+    yield from check_metadata(rule, finding)
     if not isinstance(rule.sigma, SigmaRule):
         return
     sigma = rule.sigma
-    yield from _check_logsource(sigma, finding, kb)
+    yield from check_logsource(sigma, finding, kb)
     yield from _check_windash(sigma, finding)
     branches = rule_branches(sigma)
     yield from _check_fields(sigma, finding, kb)
@@ -66,124 +64,6 @@ def check_rule(rule: Rule, lines: RuleLines, kb: Knowledge) -> Iterator[LintFind
     yield from _check_attacker_literals(branches, finding, kb)
     yield from _check_private_c2(branches, finding)
     yield from _check_never_true(sigma, branches, finding, kb)
-
-
-class _Maker:
-    """Builds findings for one rule, so each check states only what it found."""
-
-    def __init__(self, rule: Rule, lines: RuleLines) -> None:
-        self.rule = rule
-        self.lines = lines
-
-    def __call__(
-        self, check: str, severity: Severity, message: str, hint: str, line: int | None
-    ) -> LintFinding:
-        return LintFinding(check, severity, message, self.rule.path, line, self.rule.id, hint)
-
-
-def is_placeholder_id(value: str) -> bool:
-    """An id a person typed rather than generated: nil, all decimal digits, runs like 12345678.
-
-    A random UUID has 32 hex digits; the chance that all of them are 0-9 is below one in a
-    million, so such ids are typed, and typed ids collide across rule sets.
-    """
-    digits = value.replace("-", "").lower()
-    if len(set(digits)) <= 4 or digits.isdigit():
-        return True
-    ascending = sum(
-        1
-        for a, b in pairwise(digits)
-        if a.isdigit() and b.isdigit() and (int(a) + 1) % 10 == int(b)
-    )
-    return ascending >= 12
-
-
-def _check_id(rule: Rule, finding: _Maker) -> Iterator[LintFinding]:
-    sigma_id = rule.sigma.id
-    line = finding.lines.line("id")
-    if sigma_id is None:
-        yield finding(
-            "missing-id",
-            "error",
-            "the rule has no id",
-            "add `id:` with a new UUID (python -c 'import uuid; print(uuid.uuid4())')",
-            line,
-        )
-        return
-    if isinstance(sigma_id, UUID) and is_placeholder_id(str(sigma_id)):
-        yield finding(
-            "placeholder-id",
-            "error",
-            f"id {sigma_id} is a placeholder, not a generated UUID",
-            "replace it with a fresh uuid4; placeholder ids collide with other rule sets",
-            line,
-        )
-
-
-def _check_metadata(rule: Rule, finding: _Maker) -> Iterator[LintFinding]:
-    sigma = rule.sigma
-    if sigma.level is None:
-        yield finding(
-            "missing-level",
-            "warning",
-            "the rule has no level",
-            "add `level:` (informational, low, medium, high, critical)",
-            finding.lines.line("title"),
-        )
-    tags = rule.tags
-    if not any(tag.lower().startswith("attack.") for tag in tags):
-        yield finding(
-            "missing-attack-tags",
-            "warning",
-            "the rule has no ATT&CK tags",
-            "add `tags:` such as attack.persistence and attack.t1547.001",
-            finding.lines.line("tags") or finding.lines.line("title"),
-        )
-    for tag in tags:
-        match = re.fullmatch(r"attack\.(t\d{4}(?:\.\d{3})?)", tag.lower())
-        if match and attack.technique(match.group(1)).name == match.group(1).upper():
-            yield finding(
-                "unknown-attack-technique",
-                "note",
-                f"tag {tag} names no technique in the installed ATT&CK data (v18.1)",
-                "check the technique id; newer ATT&CK releases may define it",
-                finding.lines.line("tags"),
-            )
-    if isinstance(sigma, SigmaRule) and not sigma.falsepositives:
-        yield finding(
-            "missing-falsepositives",
-            "note",
-            "the rule lists no false positives",
-            "add `falsepositives:` so analysts know what benign activity looks like",
-            finding.lines.line("title"),
-        )
-
-
-def _check_logsource(sigma: SigmaRule, finding: _Maker, kb: Knowledge) -> Iterator[LintFinding]:
-    logsource = sigma.logsource
-    product = logsource.product or ""
-    if product not in kb.categories:
-        return
-    if logsource.category and logsource.category not in kb.categories[product]:
-        advice = TAXONOMY_ADVICE.get(
-            logsource.category, "use a category the Sigma taxonomy defines (see docs/lint.md)"
-        )
-        yield finding(
-            "logsource-taxonomy",
-            "error",
-            f"log source category {logsource.category} is not in the Sigma taxonomy; "
-            "no backend or reader maps it, so the rule never matches",
-            advice,
-            finding.lines.line("logsource", "category"),
-        )
-    if logsource.service and logsource.service not in kb.services.get(product, frozenset()):
-        yield finding(
-            "logsource-taxonomy",
-            "error",
-            f"log source service {logsource.service} is not in the Sigma taxonomy",
-            "use a service the Sigma taxonomy defines (see docs/lint.md)",
-            finding.lines.line("logsource", "service"),
-        )
 
 
 def _detection_items(sigma: SigmaRule) -> Iterator[SigmaDetectionItem]:
@@ -196,7 +76,7 @@ def _detection_items(sigma: SigmaRule) -> Iterator[SigmaDetectionItem]:
             yield item
 
 
-def _check_windash(sigma: SigmaRule, finding: _Maker) -> Iterator[LintFinding]:
+def _check_windash(sigma: SigmaRule, finding: FindingMaker) -> Iterator[LintFinding]:
     for item in _detection_items(sigma):
         if SigmaWindowsDashModifier not in item.modifiers or item.field is None:
             continue
@@ -221,7 +101,7 @@ def _check_windash(sigma: SigmaRule, finding: _Maker) -> Iterator[LintFinding]:
             )
 
 
-def _check_fields(sigma: SigmaRule, finding: _Maker, kb: Knowledge) -> Iterator[LintFinding]:
+def _check_fields(sigma: SigmaRule, finding: FindingMaker, kb: Knowledge) -> Iterator[LintFinding]:
     source = kb.for_rule(sigma.logsource.category, sigma.logsource.service)
     if source is None or not source.complete:
         return
@@ -260,7 +140,7 @@ def attacker_literal(literal: Literal, kb: Knowledge) -> str | None:
 
 
 def _check_attacker_literals(
-    branches: list[Branch], finding: _Maker, kb: Knowledge
+    branches: list[Branch], finding: FindingMaker, kb: Knowledge
 ) -> Iterator[LintFinding]:
     if not branches:
         return
@@ -287,7 +167,7 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
-def _check_private_c2(branches: list[Branch], finding: _Maker) -> Iterator[LintFinding]:
+def _check_private_c2(branches: list[Branch], finding: FindingMaker) -> Iterator[LintFinding]:
     private = []
     for branch in branches:
         for literal in branch:
@@ -307,7 +187,7 @@ def _check_private_c2(branches: list[Branch], finding: _Maker) -> Iterator[LintF
 
 
 def _check_never_true(
-    sigma: SigmaRule, branches: list[Branch], finding: _Maker, kb: Knowledge
+    sigma: SigmaRule, branches: list[Branch], finding: FindingMaker, kb: Knowledge
 ) -> Iterator[LintFinding]:
     source = kb.for_rule(sigma.logsource.category, sigma.logsource.service)
     event_ids = source.event_ids if source is not None and source.complete else frozenset()
