@@ -140,7 +140,7 @@ def hunt(
     ruleset = ruleset if ruleset is not None else load_hunt_rules(options)
     placeholders = _load_placeholders(options.placeholders)
     engine = Engine(ruleset.rules, placeholders=placeholders)
-    correlator = _correlator(ruleset.rules)
+    correlator = correlator_for(ruleset.rules)
     result = HuntResult(rules=ruleset.rules, problems=list(ruleset.problems))
 
     stats = ReadStats()
@@ -362,25 +362,21 @@ def _load_placeholders(path: str | Path | None) -> dict[str, list[str]] | None:
     return load_placeholders(path)
 
 
-def _correlator(rules: list[Rule]) -> Any:
+def correlator_for(rules: list[Rule]) -> Any:
+    """A correlator for the rule set's correlation rules (None when it has none); building it
+    validates them, so a bad one is rejected with its reason before any event is read."""
     correlations = [rule for rule in rules if rule.is_correlation]
     if not correlations:
         return None
-    try:
-        from rathunt.correlate import Correlator
-    except ImportError:
-        for rule in correlations:
-            rule.support.reject("correlation rules are not supported by this build")
-        return None
+    from rathunt.correlate import Correlator
+
     base = [rule for rule in rules if not rule.is_correlation]
     return Correlator(correlations, base)
 
 
 def _incidents(findings: list[Finding], options: HuntOptions) -> list[Incident]:
-    try:
-        from rathunt.correlate import IncidentOptions, build_incidents
-    except ImportError:
-        return []
+    from rathunt.correlate import IncidentOptions, build_incidents
+
     return list(build_incidents(findings, IncidentOptions(window=options.incident_window)))
 
 

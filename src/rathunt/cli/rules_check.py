@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rathunt.cli import EXIT_FINDINGS
-from rathunt.hunt import HuntOptions, load_hunt_rules
+from rathunt.hunt import HuntOptions, correlator_for, load_hunt_rules
 from rathunt.rules import Rule, RuleSet
 
 
@@ -22,6 +22,7 @@ def check_rules(ruleset: RuleSet) -> dict[str, Any]:
     from rathunt.engine import Engine
 
     Engine(ruleset.rules)
+    correlator_for(ruleset.rules)  # correlations are checked (and rejected) as a hunt would
     rules = [_rule_entry(rule) for rule in ruleset.rules]
     statuses = Counter(entry["status"] for entry in rules)
     return {
