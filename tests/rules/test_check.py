@@ -57,7 +57,9 @@ level: high
 """
     )
     report = tmp_path / "check.json"
-    done = CliRunner().invoke(main, ["rules", "check", str(rules), "-o", str(report), "--strict"])
+    done = CliRunner(env={"COLUMNS": "200"}).invoke(
+        main, ["rules", "check", str(rules), "-o", str(report), "--strict"]
+    )
 
     assert done.exit_code == 1, done.output
     summary = json.loads(report.read_text())
