@@ -158,3 +158,36 @@ def test_baseline_departures_join_the_hunt(learned: tuple[Path, Path, Path]) -> 
     assert {f.rule_id for f in departures} >= {"baseline.process_pair", "baseline.autorun"}
     same = hunt([day], HuntOptions(packs=["njrat"], baseline=fleet, workers=1))
     assert _keys(same) == _keys(result)
+
+
+@pytest.mark.data
+def test_wire_session_joins_the_host_that_had_the_address(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """The real capture's njRAT session is put on the host whose Sysmon 3 shows the victim
+    address at that time, and lands in that host's incident beside its host findings."""
+    pack_events = Path(__file__).parents[1] / "src/rathunt/packs/njrat/tests"
+    template = json.loads(
+        (pack_events / "net_connection_win_user_writable_image_njrat_port/positive.jsonl")
+        .read_text()
+        .splitlines()[0]
+    )
+    system, data = template["Event"]["System"], template["Event"]["EventData"]
+    system["Computer"] = data["SourceHostname"] = "USER-PC"
+    system["TimeCreated"]["#attributes"]["SystemTime"] = "2023-04-19T16:20:16.000000Z"
+    data["UtcTime"] = "2023-04-19 16:20:16.000"
+    data["SourceIp"], data["DestinationIp"] = "192.168.100.204", "3.126.224.214"
+    data["DestinationPort"] = 15145
+    (tmp_path / "sysmon.jsonl").write_text(json.dumps(template) + "\n")
+
+    result = hunt(
+        [shared_data / "pcap" / "njrat-zeek-detector.pcap", tmp_path / "sysmon.jsonl"],
+        HuntOptions(packs=["njrat"]),
+    )
+    wire = [f for f in result.findings if f.rule_id.startswith("rathunt.network.njrat")]
+    assert len(wire) == 1
+    assert wire[0].computer == "USER-PC"
+    assert wire[0].matched["host_address"] == "192.168.100.204"
+    (incident,) = [i for i in result.incidents if i.computer == "USER-PC"]
+    evidence = {f.rule_id for _, findings in incident.stages for f in findings}
+    assert wire[0].rule_id in evidence and len(evidence) >= 2

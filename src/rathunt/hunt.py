@@ -149,7 +149,11 @@ def hunt(
     departures: list[Finding] = []
     records = 0
     files = list(sources(list(paths), stats))
-    for outcome in _scan_all(files, engine, ruleset.rules, options):
+    network_files, files = _split_network(files)
+    book = _address_book() if network_files else None
+    for outcome in _scan_all(files, engine, ruleset.rules, options, network=book is not None):
+        if book is not None and outcome.addresses is not None:
+            book.merge(outcome.addresses)
         stats.merge(outcome.stats)
         repeats = _repeats(outcome.keys, dedup)
         stats.duplicates += len(repeats)
@@ -166,6 +170,8 @@ def hunt(
         records += outcome.stats.records_read
         if options.progress:
             options.progress(records)
+    if network_files:
+        raw.extend(_scan_network(network_files, engine, ruleset.rules, stats, book))
     if correlator is not None:
         raw.extend(correlator.flush())
     if _WORKER_STATE.get("opened") is not None:
@@ -197,6 +203,7 @@ class _FileOutcome:
     matches: list[tuple[int, int, Event, dict[str, Any]]]
     keys: list[tuple[str, str, int, int] | None]
     departures: list[tuple[int, Finding]]
+    addresses: Any = None  # network.AddressBook of the file's hosts, when network files come
 
 
 # The compiled engine and settings each scan needs: set in the parent, and in each worker
@@ -205,13 +212,18 @@ _WORKER_STATE: dict[str, Any] = {}
 
 
 def _scan_all(
-    files: list[tuple[str, bool]], engine: Any, rules: list[Rule], options: HuntOptions
+    files: list[tuple[str, bool]],
+    engine: Any,
+    rules: list[Rule],
+    options: HuntOptions,
+    network: bool = False,
 ) -> Iterator[_FileOutcome]:
     state = {
         "engine": engine,
         "rules": rules,
         "batch_size": options.batch_size,
         "baseline": (options.baseline, options.baseline_config) if options.baseline else None,
+        "addresses": network,
     }
     workers = options.workers if options.workers > 0 else (os.cpu_count() or 1)
     workers = min(workers, len(files))
@@ -250,8 +262,12 @@ def _scan_file(source: tuple[str, bool]) -> _FileOutcome:
     baseline = _worker_baseline()
     stats = ReadStats()
     outcome = _FileOutcome(stats, [], [], [])
+    outcome.addresses = _address_book() if _WORKER_STATE.get("addresses") else None
     ordinal = 0
     for batch in batched(read_file(path, stats, walked=walked), _WORKER_STATE["batch_size"]):
+        if outcome.addresses is not None:
+            for event in batch:
+                outcome.addresses.learn(event)
         positions = {id(event): ordinal + i for i, event in enumerate(batch)}
         outcome.keys.extend(record_key(event) for event in batch)
         for match in engine.match(batch):
@@ -264,6 +280,45 @@ def _scan_file(source: tuple[str, bool]) -> _FileOutcome:
                 outcome.departures.append((records[finding.provenance.record], finding))
         ordinal += len(batch)
     return outcome
+
+
+def _split_network(
+    files: list[tuple[str, bool]],
+) -> tuple[list[str], list[tuple[str, bool]]]:
+    """Packet captures and network logs apart from host telemetry (when the network extra is
+    installed): they are read in this process, by one scan that sees every flow."""
+    try:
+        from rathunt.network import detect_network_format
+    except ModuleNotFoundError:
+        return [], files
+    network = [path for path, _ in files if detect_network_format(path) is not None]
+    if not network:
+        return [], files
+    chosen = set(network)
+    return network, [source for source in files if source[0] not in chosen]
+
+
+def _address_book() -> Any:
+    from rathunt.network import AddressBook
+
+    return AddressBook()
+
+
+def _scan_network(
+    paths: list[str], engine: Any, rules: list[Rule], stats: Any, book: Any
+) -> list[Finding]:
+    """Network files through Sigma rules and the network detectors (njRAT protocol, beacons,
+    DNS retry loops, dynamic-DNS names); network findings get host names from the book."""
+    from rathunt.network import NetworkScan, attribute_hosts
+
+    scan = NetworkScan()
+    findings: list[Finding] = []
+    for path in paths:
+        for batch in batched(scan.read(path, stats), 4096):
+            findings.extend(to_finding(m.rule, m.event, m.matched) for m in engine.match(batch))
+    detected = scan.finish()
+    attribute_hosts(detected, book)
+    return findings + detected
 
 
 def _worker_baseline() -> Any:

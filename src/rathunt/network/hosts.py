@@ -71,6 +71,15 @@ class AddressBook:
         if len(spans) < MAX_HOSTS_PER_ADDRESS:
             spans.append(_Span(host, time, time))
 
+    def merge(self, other: AddressBook) -> None:
+        """Add another book's sightings (a worker process's) to this one."""
+        for address, spans in other._spans.items():
+            for span in spans:
+                self.add(address, span.host, span.first)
+                if span.last is not span.first:
+                    self.add(address, span.host, span.last)
+        self.dropped += other.dropped
+
     def learn(self, event: Event) -> None:
         """Learn the pair an event shows, if it shows one (other events are passed over)."""
         host = event.computer
