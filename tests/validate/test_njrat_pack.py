@@ -68,11 +68,6 @@ def test_evasion_matrix_shows_the_known_bypasses(result) -> None:
     assert powershell["powershell-run"] > 0
 
 
-# The pack's "Burst of Host Discovery Commands From One Parent Process" (medium) fires on
-# administrators' checks (ipconfig, whoami, systeminfo, tasklist from one console within five
-# minutes), which its own falsepositives list names: about a dozen findings a month on twenty
-# hosts. Strict, so the test fails once the pack stops raising them and the mark must go.
-@pytest.mark.xfail(strict=True, reason="njrat_discovery_burst is medium on admin checks")
 @pytest.mark.slow
 def test_a_month_of_benign_noise_on_twenty_hosts_raises_nothing_above_low(tmp_path: Path) -> None:
     options = SimOptions(hosts=20, days=30, seed="month", intrusions=[])
