@@ -25,6 +25,9 @@ from rathunt.rules.rule import Rule
 
 log = logging.getLogger(__name__)
 
+# libyaml's safe loader when PyYAML was built with it: the same documents, ten times faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 PACKS_DIR = Path(__file__).resolve().parent.parent / "packs"
 RULE_SUFFIXES = (".yml", ".yaml")
 # Folders that hold test data, not rules, in SigmaHQ and in rathunt's packs.
@@ -155,7 +158,7 @@ def _load_file(
         ruleset.problems.append(RuleError(f"cannot read rule file: {err}", path=str(path)))
         return None
     try:
-        documents = list(yaml.safe_load_all(text))
+        documents = list(yaml.load_all(text, Loader=_YAML_LOADER))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
