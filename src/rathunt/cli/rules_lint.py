@@ -11,10 +11,12 @@ import click
 from rathunt.cli import EXIT_FINDINGS, EXIT_NOTHING
 from rathunt.rules.lint import LintReport, lint_paths, to_sarif
 from rathunt.rules.lint.findings import SEVERITY_RANK
+from rathunt.rules.load import PACKS_DIR, available_packs
 
 
 @click.command(name="lint")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("-p", "--pack", "packs", multiple=True, help="A bundled pack (njrat, seed).")
 @click.option(
     "-f",
     "--format",
@@ -38,10 +40,18 @@ from rathunt.rules.lint.findings import SEVERITY_RANK
 )
 @click.option("--no-sigmahq", is_flag=True, help="Run only rathunt's own checks.")
 def command(
-    paths: tuple[Path, ...], output_format: str, output: Path | None, fail_on: str, no_sigmahq: bool
+    paths: tuple[Path, ...],
+    packs: tuple[str, ...],
+    output_format: str,
+    output: Path | None,
+    fail_on: str,
+    no_sigmahq: bool,
 ) -> None:
-    """Lint Sigma rules at PATHS; exit 1 when findings reach --fail-on (for CI)."""
-    report = lint_paths(list(paths), sigmahq=not no_sigmahq)
+    """Lint Sigma rules at PATHS (or --pack); exit 1 when findings reach --fail-on (for CI)."""
+    targets = [*paths, *(_pack_path(name) for name in packs)]
+    if not targets:
+        raise click.UsageError("give rule PATHS or --pack NAME")
+    report = lint_paths(targets, sigmahq=not no_sigmahq)
     if output_format == "sarif":
         text = json.dumps(to_sarif(report, base=Path.cwd()), indent=2) + "\n"
     else:
@@ -63,6 +73,15 @@ def command(
         SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on] for f in report.findings
     ):
         sys.exit(EXIT_FINDINGS)
+
+
+def _pack_path(name: str) -> Path:
+    if name not in available_packs():
+        raise click.BadParameter(
+            f"no rule pack named {name!r} (available: {', '.join(available_packs())})",
+            param_hint="--pack",
+        )
+    return PACKS_DIR / name
 
 
 def _text(report: LintReport) -> str:

@@ -110,6 +110,11 @@ def check_metadata(rule: Rule, finding: FindingMaker) -> Iterator[LintFinding]:
         )
 
 
+# Categories rathunt's readers assign beyond the taxonomy (System 7045 / Security 4697, and
+# Security 4698 / TaskScheduler 106), so the write-up's seed rules run in a hunt.
+RATHUNT_EXTENSIONS = frozenset({"service_creation", "task_creation"})
+
+
 def check_logsource(
     sigma: SigmaRule, finding: FindingMaker, kb: Knowledge
 ) -> Iterator[LintFinding]:
@@ -125,7 +130,12 @@ def check_logsource(
             "logsource-taxonomy",
             "error",
             f"log source category {logsource.category} is not in the Sigma taxonomy; "
-            "no backend or reader maps it, so the rule never matches",
+            + (
+                "rathunt reads it as an extension, but no SIEM backend maps it, so the "
+                "converted rule never matches"
+                if logsource.category in RATHUNT_EXTENSIONS
+                else "no backend or reader maps it, so the rule never matches"
+            ),
             advice,
             finding.lines.line("logsource", "category"),
         )
