@@ -36,6 +36,9 @@ class Provenance:
             "jsonl-line": "line",
             "json-index": "index",
             "xml-index": "element",
+            "pcap-frame": "frame",
+            "line": "line",
+            "series": "series",
         }.get(self.kind, self.kind)
         return f"{self.path} ({label} {self.record})"
 
