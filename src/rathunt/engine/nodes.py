@@ -1,9 +1,9 @@
 """The compiled form of a Sigma condition: a small tree evaluated against one event's fields.
 
 A rule's detection becomes And/Or/Not nodes over field tests (a field and a value test) and
-keyword tests (a value test against every string value of the event). Each node can also state
-a necessary condition for the prefilter: a set of atoms one of which must hold for the node to
-be true, or None when it cannot say (a NOT, a regex, an exists).
+keyword tests (a value test against every string value of the event). Each node also states
+a necessary condition for the prefilter: clauses that must all hold for the node to be true,
+or none when it cannot say (a NOT, a regex without a literal, an exists).
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ Atom = tuple[str, str, object]
 # list of clauses that must all hold (empty: nothing is known).
 Clause = frozenset[Atom]
 MAX_CLAUSES = 3
-
-_MISSING = object()
 
 
 class Node:
@@ -50,6 +48,8 @@ class Const(Node):
 
 @dataclass(slots=True)
 class And(Node):
+    """All children hold; its necessary condition is its children's best clauses."""
+
     children: list[Node]
 
     def evaluate(self, fields: dict[str, FieldValue]) -> bool:
@@ -70,6 +70,8 @@ class And(Node):
 
 @dataclass(slots=True)
 class Or(Node):
+    """Some child holds."""
+
     children: list[Node]
 
     def evaluate(self, fields: dict[str, FieldValue]) -> bool:
@@ -95,6 +97,8 @@ class Or(Node):
 
 @dataclass(slots=True)
 class Not(Node):
+    """The child does not hold; says nothing to the prefilter."""
+
     child: Node
 
     def evaluate(self, fields: dict[str, FieldValue]) -> bool:
