@@ -19,6 +19,7 @@ from typing import Any
 
 from rathunt.engine import Match
 from rathunt.errors import ConfigError, RathuntError
+from rathunt.fold import Folder
 from rathunt.model import Event, Finding, Incident, RunCounts
 from rathunt.rules import Rule, RuleSet, available_packs, load_pack, load_rules
 from rathunt.rules.attack import map_tags
@@ -145,8 +146,7 @@ def hunt(
 
     stats = ReadStats()
     dedup = None if options.keep_duplicates else Deduplicator()
-    raw: list[Finding] = []
-    departures: list[Finding] = []
+    folder = Folder(options.fold_window)
     records = 0
     files = list(sources(list(paths), stats))
     network_files, files = _split_network(files)
@@ -162,26 +162,31 @@ def hunt(
                 continue
             rule = ruleset.rules[rule_index]
             if correlator is not None:
-                raw.extend(correlator.feed(Match(rule, event, matched)))
+                for finding in correlator.feed(Match(rule, event, matched)):
+                    folder.add(finding)
                 if correlator.suppressed(rule):
                     continue
-            raw.append(to_finding(rule, event, matched))
-        departures.extend(f for ordinal, f in outcome.departures if ordinal not in repeats)
+            folder.add(to_finding(rule, event, matched))
+        for ordinal, finding in outcome.departures:
+            if ordinal not in repeats:
+                folder.add(finding)
         records += outcome.stats.records_read
         if options.progress:
             options.progress(records)
     if network_files:
-        raw.extend(_scan_network(network_files, engine, ruleset.rules, stats, book))
+        for finding in _scan_network(network_files, engine, ruleset.rules, stats, book):
+            folder.add(finding)
     if correlator is not None:
-        raw.extend(correlator.flush())
+        for finding in correlator.flush():
+            folder.add(finding)
     if _WORKER_STATE.get("opened") is not None:
         _WORKER_STATE["opened"].close()
         _WORKER_STATE["opened"] = None
 
+    findings = folder.findings()
     if options.baseline:
-        raw = _suppress_known_good(raw, options, result)
-    raw = _filter_level([*raw, *departures], options.min_level)
-    result.findings = fold_repeats(raw, options.fold_window)
+        findings = _suppress_known_good(findings, options, result)
+    result.findings = _filter_level(findings, options.min_level)
     result.incidents = _incidents(result.findings, options)
     result.problems.extend(stats.problems)
     result.counts = _counts(ruleset, stats)
@@ -366,47 +371,11 @@ def _filter_level(findings: list[Finding], min_level: str | None) -> list[Findin
 
 
 def fold_repeats(findings: list[Finding], window: timedelta) -> list[Finding]:
-    """Fold repeats of one rule on one host within `window` of the first into one finding.
-
-    The first occurrence stays as the evidence; `count` says how many were folded and
-    `extra["last_time"]` when the last one happened.
-    """
-    ordered = sorted(findings, key=_time_key)
-    open_folds: dict[tuple[str, str | None, str], Finding] = {}
-    folded: list[Finding] = []
-    for finding in ordered:
-        key = (finding.rule_id, finding.computer, _departure_key(finding))
-        head = open_folds.get(key)
-        if (
-            head is not None
-            and head.time is not None
-            and finding.time is not None
-            and finding.time - head.time <= window
-        ):
-            head.count += finding.count
-            head.extra["last_time"] = finding.time
-            continue
-        open_folds[key] = finding
-        folded.append(finding)
-    return folded
-
-
-def _departure_key(finding: Finding) -> str:
-    """What tells two baseline findings of one profile apart (the new shape itself)."""
-    departure = finding.extra.get("baseline")
-    if not isinstance(departure, dict):
-        return ""
-    return repr(sorted(departure.get("key", {}).items()))
-
-
-def _time_key(finding: Finding) -> tuple[int, Any, str, int]:
-    missing = finding.time is None
-    return (
-        1 if missing else 0,
-        finding.time if not missing else 0,
-        finding.provenance.path,
-        finding.provenance.record,
-    )
+    """Fold repeats of one rule on one host within each `window` into one finding."""
+    folder = Folder(window)
+    for finding in findings:
+        folder.add(finding)
+    return folder.findings()
 
 
 def _load_placeholders(path: str | Path | None) -> dict[str, list[str]] | None:
