@@ -6,8 +6,8 @@ resident memory:
 
   parse     evtx records_json() + orjson.loads, nothing else (the ceiling)
   hunt      rathunt.hunt.hunt with the SigmaHQ Windows rules (one process)
-  parallel  rathunt.events.read_paths + rathunt.engine.Engine in N worker processes, files
-            dealt out round-robin (what a multi-core hunt costs)
+  parallel  rathunt.hunt.hunt with `workers=N` (files read and matched in N worker
+            processes; compiling and pickling the engine for them is counted)
   engine    the engine alone over the unique sample events, already in memory and seen
             once (its own ceiling)
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import resource
 import statistics
 import subprocess
@@ -144,47 +143,18 @@ def _hunt(corpus: list[str], args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-_WORKER_ENGINE: Any = None
-
-
-def _worker_start() -> None:
-    global _WORKER_ENGINE
-    from rathunt.engine import Engine
-
-    _WORKER_ENGINE = Engine(_load_rules().rules)
-
-
-def _worker_run(paths: list[str]) -> tuple[int, int, float]:
-    from rathunt.events import ReadStats, read_paths
-
-    cpu = time.process_time()
-    stats = ReadStats()
-    batch: list[Any] = []
-    matches = 0
-    for event in read_paths(paths, stats=stats, keep_duplicates=True):
-        batch.append(event)
-        if len(batch) == 4096:
-            matches += sum(1 for _ in _WORKER_ENGINE.match(batch))
-            batch = []
-    matches += sum(1 for _ in _WORKER_ENGINE.match(batch))
-    return stats.records_read, matches, time.process_time() - cpu
-
-
 def _parallel(corpus: list[str], args: argparse.Namespace) -> dict[str, Any]:
-    context = multiprocessing.get_context("fork")
-    with context.Pool(args.workers, initializer=_worker_start) as pool:
-        # Compile in every worker before the clock starts.
-        pool.map(_worker_run, [[] for _ in range(args.workers * 4)])
-        chunks = [corpus[i :: args.workers * 8] for i in range(args.workers * 8)]
-        start = time.perf_counter()
-        done = pool.map(_worker_run, chunks, chunksize=1)
-        seconds = time.perf_counter() - start
-    return {
-        "records": sum(records for records, _, _ in done),
-        "seconds": seconds,
-        "cpu_seconds": sum(cpu for _, _, cpu in done),
-        "matches": sum(matches for _, matches, _ in done),
-    }
+    from rathunt.hunt import HuntOptions, hunt
+
+    ruleset = _load_rules()
+    options = HuntOptions(keep_duplicates=True, workers=args.workers)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start, cpu = time.perf_counter(), time.process_time()
+    result = hunt(corpus, options, ruleset=ruleset)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    timed = _timed(result.counts.records_read, start, cpu)
+    timed["cpu_seconds"] += (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {**timed, "findings": len(result.findings)}
 
 
 def _engine(corpus: list[str], args: argparse.Namespace) -> dict[str, Any]:

@@ -201,8 +201,8 @@ def hunt(
 
 @dataclass(slots=True)
 class _FileOutcome:
-    """What one file gave: its read counts, its matches (by record ordinal and rule index),
-    and the duplicate key of every record in read order, for the parent to settle repeats."""
+    """What a run of files gave: read counts, matches (by record ordinal and rule index), and
+    the duplicate key of every record in read order, for the parent to settle repeats."""
 
     stats: Any
     matches: list[tuple[int, int, Event, dict[str, Any]]]
@@ -229,13 +229,15 @@ def _scan_all(
         "batch_size": options.batch_size,
         "baseline": (options.baseline, options.baseline_config) if options.baseline else None,
         "addresses": network,
+        "dedupe": not options.keep_duplicates,
     }
+    chunks = _chunks(files)
     workers = options.workers if options.workers > 0 else (os.cpu_count() or 1)
-    workers = min(workers, len(files))
+    workers = min(workers, len(chunks))
     if workers <= 1:
         _init_worker(state)
-        for source in files:
-            yield _scan_file(source)
+        for chunk in chunks:
+            yield _scan_chunk(chunk)
         return
     # Workers start from a clean server process, not a fork of this one: a fork inherits
     # the locks of DuckDB's and polars' threads and can hang. They get the compiled engine
@@ -243,7 +245,7 @@ def _scan_all(
     context = multiprocessing.get_context("forkserver")
     payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
     with context.Pool(workers, initializer=_init_worker, initargs=(payload,)) as pool:
-        yield from pool.imap(_scan_file, files, chunksize=1)
+        yield from pool.imap(_scan_chunk, chunks, chunksize=1)
 
 
 def _init_worker(state: dict[str, Any] | bytes) -> None:
@@ -256,33 +258,62 @@ def _init_worker(state: dict[str, Any] | bytes) -> None:
     _WORKER_STATE["opened"] = None
 
 
-def _scan_file(source: tuple[str, bool]) -> _FileOutcome:
-    """Read and match one file (in a worker process or in the parent)."""
+def _chunks(files: list[tuple[str, bool]]) -> list[list[tuple[str, bool]]]:
+    """Consecutive files grouped into units of work of about CHUNK_BYTES, so that small
+    files share batches (the engine's per-batch work is paid once for many) and a large file
+    stands alone."""
+    chunks: list[list[tuple[str, bool]]] = []
+    size = 0
+    for source in files:
+        try:
+            length = os.path.getsize(source[0])
+        except OSError:
+            length = 0
+        if not chunks or size + length > CHUNK_BYTES or len(chunks[-1]) >= CHUNK_FILES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(source)
+        size += length
+    return chunks
+
+
+CHUNK_BYTES = 32 << 20
+CHUNK_FILES = 512
+
+
+def _scan_chunk(sources: list[tuple[str, bool]]) -> _FileOutcome:
+    """Read and match a run of files (in a worker process or in the parent)."""
     from rathunt.events import ReadStats, read_file
     from rathunt.events.dedup import record_key
 
-    path, walked = source
     engine = _WORKER_STATE["engine"]
     index = _WORKER_STATE["index"]
     baseline = _worker_baseline()
     stats = ReadStats()
     outcome = _FileOutcome(stats, [], [], [])
     outcome.addresses = _address_book() if _WORKER_STATE.get("addresses") else None
+    dedupe = _WORKER_STATE["dedupe"]
     ordinal = 0
-    for batch in batched(read_file(path, stats, walked=walked), _WORKER_STATE["batch_size"]):
+    events = (event for path, walked in sources for event in read_file(path, stats, walked=walked))
+    for batch in batched(events, _WORKER_STATE["batch_size"]):
         if outcome.addresses is not None:
             for event in batch:
                 outcome.addresses.learn(event)
         positions = {id(event): ordinal + i for i, event in enumerate(batch)}
-        outcome.keys.extend(record_key(event) for event in batch)
+        if dedupe:
+            outcome.keys.extend(record_key(event) for event in batch)
         for match in engine.match(batch):
             outcome.matches.append(
                 (positions[id(match.event)], index[id(match.rule)], match.event, match.matched)
             )
         if baseline is not None:
-            records = {event.provenance.record: ordinal + i for i, event in enumerate(batch)}
+            records = {
+                (event.provenance.path, event.provenance.record): ordinal + i
+                for i, event in enumerate(batch)
+            }
             for finding in baseline.score(batch):
-                outcome.departures.append((records[finding.provenance.record], finding))
+                place = (finding.provenance.path, finding.provenance.record)
+                outcome.departures.append((records[place], finding))
         ordinal += len(batch)
     return outcome
 
