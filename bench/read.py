@@ -1,6 +1,6 @@
 """Reading speed: rathunt.events against the evtx parser alone, on the shared EVTX corpus.
 
-    python tests/events/bench_read.py [--rounds 5] [--data ../shared/data]
+    python bench/read.py [--rounds 5] [--data ../shared/data]
 
 Each round reads every corpus file twice, once with the bare parser (`records_json` and
 `orjson.loads`, the floor any Python reader pays) and once through `read_file` (parse,
