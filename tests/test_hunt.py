@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,12 @@ def test_wire_session_joins_the_host_that_had_the_address(
     (incident,) = [i for i in result.incidents if i.computer == "USER-PC"]
     evidence = {f.rule_id for _, findings in incident.stages for f in findings}
     assert wire[0].rule_id in evidence and len(evidence) >= 2
+
+
+def test_correlation_lateness_gives_the_exact_answer_on_time_ordered_input() -> None:
+    demo = Path(__file__).parents[1] / "examples" / "njrat-demo" / "telemetry"
+    exact = hunt([demo], HuntOptions(packs=["njrat"]))
+    bounded = hunt([demo], HuntOptions(packs=["njrat"], correlation_lateness=timedelta(minutes=10)))
+    correlated = [f for f in exact.findings if "correlation" in f.extra]
+    assert correlated, "the demo intrusion should raise correlation findings"
+    assert _keys(bounded) == _keys(exact)

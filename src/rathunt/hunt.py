@@ -44,6 +44,10 @@ class HuntOptions:
     baseline_config: str | Path | None = None
     incident_window: timedelta = timedelta(hours=24)
     fold_window: timedelta = timedelta(hours=1)
+    # None: correlation windows close at the end of input, exact for any file order. A
+    # duration: each group closes windows once its events pass them by that much, which
+    # bounds memory by what the windows hold; for inputs in (roughly) time order.
+    correlation_lateness: timedelta | None = None
     min_level: str | None = None
     progress: ProgressCallback | None = None
 
@@ -141,7 +145,7 @@ def hunt(
     ruleset = ruleset if ruleset is not None else load_hunt_rules(options)
     placeholders = _load_placeholders(options.placeholders)
     engine = Engine(ruleset.rules, placeholders=placeholders)
-    correlator = correlator_for(ruleset.rules)
+    correlator = correlator_for(ruleset.rules, options.correlation_lateness)
     result = HuntResult(rules=ruleset.rules, problems=list(ruleset.problems))
 
     stats = ReadStats()
@@ -157,6 +161,8 @@ def hunt(
         stats.merge(outcome.stats)
         repeats = _repeats(outcome.keys, dedup)
         stats.duplicates += len(repeats)
+        if options.correlation_lateness is not None:
+            outcome.matches.sort(key=_match_time)
         for ordinal, rule_index, event, matched in outcome.matches:
             if ordinal in repeats:
                 continue
@@ -417,7 +423,12 @@ def _load_placeholders(path: str | Path | None) -> dict[str, list[str]] | None:
     return load_placeholders(path)
 
 
-def correlator_for(rules: list[Rule]) -> Any:
+def _match_time(match: tuple[int, int, Event, dict[str, Any]]) -> tuple[int, Any]:
+    moment = match[2].time
+    return (0, moment) if moment is not None else (1, 0)
+
+
+def correlator_for(rules: list[Rule], lateness: timedelta | None = None) -> Any:
     """A correlator for the rule set's correlation rules (None when it has none); building it
     validates them, so a bad one is rejected with its reason before any event is read."""
     correlations = [rule for rule in rules if rule.is_correlation]
@@ -426,7 +437,7 @@ def correlator_for(rules: list[Rule]) -> Any:
     from rathunt.correlate import Correlator
 
     base = [rule for rule in rules if not rule.is_correlation]
-    return Correlator(correlations, base)
+    return Correlator(correlations, base, lateness=lateness)
 
 
 def _incidents(findings: list[Finding], options: HuntOptions) -> list[Incident]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -85,6 +86,13 @@ def _format_of(output: Path | None, given: str | None) -> str:
     type=click.Path(exists=True, path_type=Path),
     help="TOML thresholds for --baseline (see `rathunt baseline show`).",
 )
+@click.option(
+    "--correlation-lateness",
+    type=click.IntRange(min=0),
+    metavar="SECONDS",
+    help="Close correlation windows once events pass them by this much (bounds memory; for "
+    "inputs in time order). Default: at the end of input, exact for any order.",
+)
 @click.option("--min-level", type=click.Choice(LEVELS), help="Drop findings below this level.")
 @click.option(
     "--fail-level",
@@ -114,6 +122,7 @@ def command(
     placeholders: Path | None,
     baseline: Path | None,
     baseline_config: Path | None,
+    correlation_lateness: int | None,
     min_level: str | None,
     fail_level: str | None,
     workers: int,
@@ -137,6 +146,9 @@ def command(
         placeholders=placeholders,
         baseline=baseline,
         baseline_config=baseline_config,
+        correlation_lateness=(
+            None if correlation_lateness is None else timedelta(seconds=correlation_lateness)
+        ),
         min_level=min_level,
         workers=workers,
     )
