@@ -76,7 +76,7 @@ class UnsupportedFeatureError(RuleError):
 
     def __init__(self, feature: str, **kwargs: str | None) -> None:
         self.feature = feature
-        super().__init__(f"unsupported Sigma feature: {feature}", **kwargs)  # type: ignore[arg-type]
+        super().__init__(f"unsupported Sigma feature: {feature}", **kwargs)
 
 
 class ConfigError(RathuntError):

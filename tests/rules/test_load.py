@@ -56,6 +56,19 @@ def test_bad_rules_are_reported_with_file_and_place_and_the_rest_loads(tmp_path:
     assert "no such file" in messages["missing.yml"]
 
 
+def test_invalid_yaml_names_where_the_broken_construct_starts(tmp_path: Path) -> None:
+    # An unclosed quote: the parser gives up at the end of the file, the mistake is on line 8.
+    broken = GOOD.replace("'\\netsh.exe'", "'\\netsh.exe")
+    write(tmp_path, "unclosed.yml", broken)
+
+    ruleset = load_rules([tmp_path])
+
+    assert not ruleset.rules
+    message = str(ruleset.problems[0])
+    assert "invalid YAML" in message
+    assert "while scanning a quoted scalar started at line 8, column 21" in message
+
+
 def test_tests_folders_are_not_rules(tmp_path: Path) -> None:
     write(tmp_path, "pack/rule.yml", GOOD)
     write(tmp_path, "pack/tests/rule/positive.yml", "not: a rule\n")

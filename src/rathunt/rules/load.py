@@ -163,6 +163,11 @@ def _load_file(
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
         problem = getattr(err, "problem", None) or str(err)
+        # Where the broken construct began (an unclosed quote) is often far from where the
+        # parser gave up (the end of the file); say both.
+        context, start = getattr(err, "context", None), getattr(err, "context_mark", None)
+        if context and start:
+            problem += f" ({context} started at line {start.line + 1}, column {start.column + 1})"
         ruleset.problems.append(
             RuleError(
                 f"invalid YAML: {problem}", path=str(path), where=where, hint="fix the YAML syntax"
@@ -237,7 +242,9 @@ def _apply_filters(
 ) -> SigmaRule:
     for sigma_filter in filters:
         try:
-            rule = sigma_filter.apply_on_rule(rule)
+            filtered = sigma_filter.apply_on_rule(rule)
+            if isinstance(filtered, SigmaRule):  # a detection rule stays one
+                rule = filtered
         except SigmaError as err:
             ruleset.problems.append(
                 RuleError(
