@@ -194,3 +194,12 @@ def test_a_rule_file_that_does_not_load_is_an_error_with_its_line(tmp_path: Path
     bad.write_text("title: x\ndetection: [unclosed\n", encoding="utf-8")
     [found] = lint_paths([bad], sigmahq=False).findings
     assert found.check == "load-error" and found.path == str(bad) and found.line is not None
+
+
+def test_a_condition_naming_an_undefined_selection_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    detection = "    a:\n        Image|endswith: '\\\\cmd.exe'\n    condition: a and not filter"
+    path = _write(tmp_path, "r.yml", detection)
+    findings = lint_paths([path]).findings
+    [found] = _checks(findings, "bad-condition")
+    assert found.severity == "error" and "'filter' not defined" in found.message
+    assert found.line == 17  # the condition line

@@ -12,6 +12,7 @@ import ipaddress
 import re
 from collections.abc import Iterator
 
+from sigma.exceptions import SigmaError
 from sigma.modifiers import SigmaWindowsDashModifier
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 from sigma.types import SigmaNumber, SigmaString
@@ -57,7 +58,17 @@ def check_rule(rule: Rule, lines: RuleLines, kb: Knowledge) -> Iterator[LintFind
     sigma = rule.sigma
     yield from check_logsource(sigma, finding, kb)
     yield from _check_windash(sigma, finding)
-    branches = rule_branches(sigma)
+    try:
+        branches = rule_branches(sigma)
+    except SigmaError as err:  # a condition naming a selection the rule does not define
+        branches = None
+        yield finding(
+            "bad-condition",
+            "error",
+            f"the condition cannot be parsed: {err}",
+            "name only selections defined under detection",
+            finding.lines.line("detection", "condition"),
+        )
     yield from _check_fields(sigma, finding, kb)
     if branches is None:
         return
