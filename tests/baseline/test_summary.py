@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from rathunt.baseline import BaselineConfig, learn
@@ -56,3 +57,14 @@ def test_a_short_history_is_flagged(tmp_path: Path) -> None:
 def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no baseline file here"):
         summarise(tmp_path / "none.duckdb")
+
+
+def test_a_file_that_is_no_baseline_is_an_error(tmp_path: Path) -> None:
+    text = tmp_path / "notes.evtx"
+    text.write_text("this is not a baseline\n")
+    with pytest.raises(ConfigError, match="not a baseline file"):
+        summarise(text)
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).close()
+    with pytest.raises(ConfigError, match="not a baseline file"):
+        summarise(other)

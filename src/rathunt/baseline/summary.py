@@ -60,9 +60,15 @@ def summarise(
     path = Path(path)
     if not path.is_file():
         raise ConfigError("no baseline file here", path=str(path))
-    con = duckdb.connect(str(path), read_only=True)
     try:
-        check_version(con, path)
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as err:  # some other file: a text file, a log, a capture
+        raise ConfigError(f"not a baseline file: {err}", path=str(path)) from err
+    try:
+        try:
+            check_version(con, path)
+        except duckdb.Error as err:  # a DuckDB file without the baseline tables
+            raise ConfigError(f"not a baseline file: {err}", path=str(path)) from err
         summary = _overview(con, path)
         for profile in schema.PROFILES.values():
             summary.profiles.append(_profile(con, profile, top))
