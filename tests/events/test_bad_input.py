@@ -214,6 +214,17 @@ def test_a_directory_given_as_a_file(tmp_path: Path) -> None:
     assert "cannot read the file" in str(stats.problems[0])
 
 
+def test_a_named_pipe_in_a_directory_fails_alone_instead_of_blocking(tmp_path: Path) -> None:
+    record = {"EventID": 4688, "Channel": "Security", "TimeCreated": "2026-11-02T10:00:00Z"}
+    write_jsonl([record], tmp_path / "a.jsonl")
+    os.mkfifo(tmp_path / "b.jsonl")  # nobody writes to it: opening it would wait forever
+    stats = ReadStats()
+    assert len(list(read_paths([tmp_path], stats=stats))) == 1
+    assert (stats.files, stats.files_failed) == (2, 1)
+    assert "not a regular file" in str(stats.problems[0])
+    assert stats.problems[0].path == str(tmp_path / "b.jsonl")
+
+
 @pytest.mark.parametrize(
     "hostile",
     [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -181,6 +182,12 @@ def test_other_files_are_not_claimed(tmp_path: Path, content: bytes) -> None:
     events, stats = read(path)
     assert events == [] and stats.files_failed == 1
     assert "not a network format rathunt reads" in str(stats.problems[0])
+
+
+def test_a_named_pipe_is_not_claimed_and_not_opened(tmp_path: Path) -> None:
+    path = tmp_path / "conn.log"
+    os.mkfifo(path)  # nobody writes to it: opening it to sniff the format would block
+    assert detect_network_format(path) is None
 
 
 def test_zeek_tsv_row_of_the_wrong_width(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -77,6 +78,16 @@ def read_file(path: PathLike, stats: ReadStats, *, walked: bool = False) -> Iter
     path = os.fspath(path)
     stats.files += 1
     problems = ProblemLog(stats, path)
+    if _is_stream(path):
+        # Opening a named pipe with no writer blocks forever; a stream cannot be re-read anyway.
+        problems.fail(
+            InputError(
+                "not a regular file (a pipe, socket or device)",
+                path=path,
+                hint="save the data to a file and read that",
+            )
+        )
+        return
     try:
         compressed, head = read_head(path)
         kind = format_of(path, head)
@@ -129,6 +140,14 @@ def read_file(path: PathLike, stats: ReadStats, *, walked: bool = False) -> Iter
         problems.close()
         _count(stats, name, counts)
         log.info("read %s (%s): %d records", path, name, sum(counts.values()))
+
+
+def _is_stream(path: str) -> bool:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # missing or unreadable: reading it says so
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
 
 
 def _count(stats: ReadStats, name: str, counts: dict[str, int]) -> None:

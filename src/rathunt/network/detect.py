@@ -33,6 +33,8 @@ WINDOWS_MARKS = {"eventid", "event", "winlog", "channel", "system", "eventdata"}
 
 def detect_network_format(path: str | os.PathLike[str]) -> str | None:
     """The network format of the file at `path`, or None when it is not one rathunt reads."""
+    if not os.path.isfile(path):  # a named pipe would block the read below
+        return None
     try:
         raw = read_head(os.fspath(path))
     except OSError:
