@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -201,3 +202,27 @@ def test_correlation_lateness_gives_the_exact_answer_on_time_ordered_input() -> 
     correlated = [f for f in exact.findings if "correlation" in f.extra]
     assert correlated, "the demo intrusion should raise correlation findings"
     assert _keys(bounded) == _keys(exact)
+
+
+def test_a_rule_rejected_at_compile_time_is_named_in_the_problems(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    rule = tmp_path / "missing_filter.yml"
+    rule.write_text(
+        "title: Condition Names a Missing Selection\n"
+        "id: 0b6a5f9e-3c1d-4e7a-9f2b-8d4c6e1a2b3c\n"
+        "logsource: {category: process_creation, product: windows}\n"
+        "detection:\n"
+        "  selection:\n"
+        "    Image|endswith: '\\\\whoami.exe'\n"
+        "  condition: selection and not filter\n"
+        "level: high\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING, logger="rathunt.hunt"):
+        result = hunt([DEFAULT], HuntOptions(rules=[rule]))
+    assert result.counts.rules_rejected == 1
+    [problem] = [p for p in result.counts.problems if "rejected" in p]
+    assert str(rule) in problem and "0b6a5f9e-3c1d-4e7a-9f2b-8d4c6e1a2b3c" in problem
+    assert "'filter' not defined" in problem
+    assert problem in caplog.messages  # logged too, as the summary lists only the first few

@@ -146,6 +146,8 @@ def hunt(
     placeholders = _load_placeholders(options.placeholders)
     engine = Engine(ruleset.rules, placeholders=placeholders)
     correlator = correlator_for(ruleset.rules, options.correlation_lateness)
+    for problem in _rule_problems(ruleset):  # the summary shows only the first few
+        log.warning("%s", problem)
     result = HuntResult(rules=ruleset.rules, problems=list(ruleset.problems))
 
     stats = ReadStats()
@@ -462,5 +464,17 @@ def _counts(ruleset: RuleSet, stats: Any) -> RunCounts:
     counts.rules_rejected = ruleset.rejected + sum(
         1 for r in ruleset.rules if r.support.status == "rejected"
     )
-    counts.problems = [str(p) for p in [*ruleset.problems, *stats.problems]]
+    counts.problems = _rule_problems(ruleset) + [str(p) for p in stats.problems]
     return counts
+
+
+def _rule_problems(ruleset: RuleSet) -> list[str]:
+    """Rule files that did not load and rules that never match (the engine or the correlator
+    rejected them), each named: a count alone would not say which rule to fix."""
+    problems = [str(problem) for problem in ruleset.problems]
+    problems += [
+        f"{rule.path or rule.id}: rule {rule.id} rejected: {'; '.join(rule.support.reasons)}"
+        for rule in ruleset.rules
+        if rule.support.status == "rejected"
+    ]
+    return problems
