@@ -83,3 +83,12 @@ def test_refuses_to_mix_into_earlier_telemetry(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, args).exit_code == 0
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 3 and "output already holds telemetry" in again.output
+
+
+def test_quiet_prints_nothing_and_still_writes(tmp_path: Path) -> None:
+    out = tmp_path / "sim"
+    args = ["-q", "simulate", "njrat", "--hosts", "1", "--days", "0.05", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    assert (out / "simulation.json").is_file()

@@ -145,6 +145,8 @@ def njrat(
         uninstall=not no_uninstall,
     )
     summary = write_simulation(options, out, fmt, compress)
+    if (click.get_current_context().obj or {}).get("quiet"):  # `rathunt -q simulate ...`
+        return
     click.echo(
         f"{summary.events} events ({summary.labelled} malicious) in {summary.files} "
         f"files under {out}/telemetry; labels in {out}/labels.jsonl"
