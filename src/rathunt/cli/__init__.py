@@ -8,12 +8,15 @@ library become one-line messages and documented exit codes here, and only here:
     2  bad usage: unknown option, missing path, bad value
     3  nothing could be done: every input or every rule was unusable
     4  an internal error (a bug: rerun with --debug and report the traceback)
+  141  the reader of the output went away (`rathunt ... | head`), as for any command cut off
+       by SIGPIPE
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from typing import Any
 
@@ -27,6 +30,7 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_NOTHING = 3
 EXIT_INTERNAL = 4
+EXIT_PIPE = 141
 
 # Modules under rathunt.cli that each define a click command or group named `command`.
 COMMAND_MODULES = ("hunt", "rules", "simulate", "validate", "baseline", "network")
@@ -58,6 +62,9 @@ class _Group(click.Group):
             sys.exit(EXIT_NOTHING)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:  # `rathunt ... | head` closed the pipe: stop, and quietly
+            _silence_stdout()
+            sys.exit(EXIT_PIPE)
         except KeyboardInterrupt:
             click.echo("rathunt: interrupted", err=True)
             sys.exit(130)
@@ -70,6 +77,12 @@ class _Group(click.Group):
                 err=True,
             )
             sys.exit(EXIT_INTERNAL)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so flushing it at exit does not fail a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
