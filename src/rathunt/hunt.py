@@ -249,8 +249,12 @@ def _scan_all(
         return
     # Workers start from a clean server process, not a fork of this one: a fork inherits
     # the locks of DuckDB's and polars' threads and can hang. They get the compiled engine
-    # pickled, which costs far less than loading the rules again.
+    # pickled, which costs far less than loading the rules again. As with any Python
+    # multiprocessing, a script that calls this must guard its top level with
+    # `if __name__ == "__main__":` (workers import the main module).
     context = multiprocessing.get_context("forkserver")
+    # The server imports rathunt once, so each worker starts with the engine's modules loaded.
+    context.set_forkserver_preload(["rathunt.hunt", "rathunt.engine", "rathunt.events"])
     payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
     with context.Pool(workers, initializer=_init_worker, initargs=(payload,)) as pool:
         yield from pool.imap(_scan_chunk, chunks, chunksize=1)
