@@ -75,20 +75,37 @@ class Prefilter:
 
 
 def _scan_column(automaton: Any, texts: list[str], masks: list[int]) -> None:
-    """One Aho-Corasick pass over a whole column; each hit ORs its bits into its row."""
+    """One Aho-Corasick pass over a column's distinct values; each hit ORs its bits into the
+    rows holding that value. Columns repeat themselves (one image path, one user, one event
+    type on many rows), so each distinct value is scanned once per batch."""
     if not any(texts):
         return
-    # starts[i] is one past the NUL that ends row i (all in C: no Python loop per row).
+    distinct = list(dict.fromkeys(texts))
+    found = _scan_values(automaton, distinct)
+    if len(distinct) == len(texts):
+        for row, bits in enumerate(found):
+            masks[row] |= bits
+        return
+    by_value = dict(zip(distinct, found, strict=True))
+    for row, text in enumerate(texts):
+        masks[row] |= by_value[text]
+
+
+def _scan_values(automaton: Any, texts: list[str]) -> list[int]:
+    """The bits every needle found in each text, from one pass over them all."""
+    found = [0] * len(texts)
+    # starts[i] is one past the NUL that ends text i (all in C: no Python loop per text).
     starts = list(map(add, accumulate(map(len, texts)), range(1, len(texts) + 1)))
     haystack = "\0".join(texts).casefold()
     if len(haystack) != starts[-1] - 1:
-        # Case folding changed lengths (e.g. a German sharp s): positions must be per row.
+        # Case folding changed lengths (e.g. a German sharp s): positions must be per text.
         for row, text in enumerate(texts):
             for _end, bits in automaton.iter(text.casefold()):
-                masks[row] |= bits
-        return
+                found[row] |= bits
+        return found
     for end, bits in automaton.iter(haystack):
-        masks[bisect_right(starts, end)] |= bits
+        found[bisect_right(starts, end)] |= bits
+    return found
 
 
 def _number_column(
