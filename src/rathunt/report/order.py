@@ -5,27 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rathunt.model import Finding, Incident
+from rathunt.rules.attack import TACTIC_ORDER
 
 # Sigma's levels, most severe first.
 LEVELS = ("critical", "high", "medium", "low", "informational")
-
-# The ATT&CK enterprise tactics in kill-chain order, by the shortnames Sigma tags use.
-TACTIC_ORDER = (
-    "reconnaissance",
-    "resource-development",
-    "initial-access",
-    "execution",
-    "persistence",
-    "privilege-escalation",
-    "defense-evasion",
-    "credential-access",
-    "discovery",
-    "lateral-movement",
-    "collection",
-    "command-and-control",
-    "exfiltration",
-    "impact",
-)
 
 # The label for findings whose rule names no tactic, or events without a host.
 NO_TACTIC = "(no tactic)"
