@@ -22,7 +22,7 @@ import orjson
 
 from rathunt.events import ReadStats, read_file
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def bare(files: list[str]) -> int:
