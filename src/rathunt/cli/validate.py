@@ -12,6 +12,7 @@ from rich.console import Console
 
 from rathunt.cli import EXIT_FINDINGS
 from rathunt.cli.simulate import check_variants, intrusion_builds, parse_start
+from rathunt.errors import ConfigError
 from rathunt.simulate import FORMATS, SimOptions
 from rathunt.validate import (
     Source,
@@ -129,7 +130,10 @@ def command(
         )
     if labels is not None and len(paths) != 1:
         raise click.UsageError("--labels goes with exactly one PATH")
-    gates = [parse_gate(spec) for spec in fail_under]
+    try:
+        gates = [parse_gate(spec) for spec in fail_under]
+    except ConfigError as err:  # a bad option value is bad usage (exit 2), caught before any work
+        raise click.BadParameter(str(err), param_hint="--fail-under") from err
     options = ValidateOptions(
         packs=list(packs) or ([] if rule_paths else ["njrat"]),
         rules=list(rule_paths),
