@@ -117,6 +117,15 @@ def test_cli_hunt_writes_outputs_and_exit_codes(tmp_path: Path) -> None:
     assert "junk.evtx" in junk.output
 
 
+def test_a_hunt_with_no_usable_rule_is_no_all_clear(tmp_path: Path) -> None:
+    (tmp_path / "broken.yml").write_text("title: x\ndetection: [unclosed\n", encoding="utf-8")
+    runner = CliRunner()
+    for rules in (tmp_path / "broken.yml", tmp_path / "no-such-rules"):
+        done = runner.invoke(main, ["hunt", str(DEFAULT), "--rules", str(rules)])
+        assert done.exit_code == 3, done.output
+        assert str(rules) in done.output
+
+
 def test_unknown_pack_is_one_clear_line() -> None:
     done = CliRunner().invoke(main, ["hunt", str(DEFAULT), "--pack", "nosuch"])
     assert done.exit_code == 3

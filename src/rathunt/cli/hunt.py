@@ -161,6 +161,9 @@ def command(
         render_summary(Console(), result.findings, result.incidents, result.counts, top=top)
     if result.counts.records_read == 0 and result.counts.files_failed:
         sys.exit(EXIT_NOTHING)
+    if result.counts.rules_full + result.counts.rules_degraded == 0:
+        # Every rule failed to load or was rejected: "no findings" would be a false all-clear.
+        sys.exit(EXIT_NOTHING)
     if fail_level and any(
         LEVELS.index(f.level) >= LEVELS.index(fail_level) for f in result.findings
     ):
