@@ -135,3 +135,19 @@ def test_event_text_is_shown_as_data_not_markup(tmp_path: Path) -> None:
     learn(events, out)
     shown = CliRunner().invoke(main, ["baseline", "show", str(out)])
     assert "c:\\[b]x[/b].exe" in shown.output
+
+
+def test_escape_sequences_in_event_text_do_not_reach_the_terminal(tmp_path: Path) -> None:
+    from rathunt.baseline import learn
+
+    from .fleet import START, Recorder, process
+
+    rec = Recorder()
+    hostile = "C:\\evil\x1b]0;title\x07\x1b[2J\x1b[31mred.exe"
+    events = [process(rec, "ws01", START, "C:\\Windows\\explorer.exe", hostile, "x", "corp\\x")]
+    out = tmp_path / "b.duckdb"
+    learn(events, out)
+    shown = CliRunner().invoke(main, ["baseline", "show", str(out)])
+    assert shown.exit_code == 0, shown.output
+    assert "\x1b" not in shown.output
+    assert "c:\\evilred.exe" in shown.output

@@ -16,6 +16,7 @@ from rich.text import Text
 from rathunt.baseline import BaselineConfig, learn
 from rathunt.baseline.summary import Summary, summarise
 from rathunt.cli import EXIT_NOTHING, EXIT_USAGE
+from rathunt.report.text import terminal_safe
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -177,5 +178,6 @@ def _table(title: str, entries: list[dict[str, Any]]) -> Table:
             name, overflow="fold", justify="right" if name in ("hosts", "count") else "left"
         )
     for entry in entries:
-        table.add_row(*(Text(str(value)) for value in entry.values()))
+        # Keys are event text: escape sequences in them must not reach the terminal.
+        table.add_row(*(Text(terminal_safe(value)) for value in entry.values()))
     return table
