@@ -66,6 +66,28 @@ def test_corrupt_chunk_skips_only_its_records(shared_data: Path, tmp_path: Path)
     assert count + stats.records_skipped == whole
 
 
+@pytest.mark.data
+@pytest.mark.parametrize("chunks", [[0], [2, 3], [6]], ids=["first", "two-adjacent", "last"])
+def test_chunk_with_an_unreadable_header_counts_every_record_it_held(
+    shared_data: Path, tmp_path: Path, chunks: list[int]
+) -> None:
+    # A wiped chunk magic: the parser's error names no record ids, so the count comes from
+    # the record numbers on either side of the gap.
+    data = bytearray(_big(shared_data))
+    for chunk in chunks:
+        start = HEADER + chunk * CHUNK
+        data[start : start + 8] = bytes(8)
+    wiped = tmp_path / "wiped.evtx"
+    wiped.write_bytes(bytes(data))
+    whole, _ = _read(shared_data / BIG)
+
+    count, stats = _read(wiped)
+    assert 0 < count < whole
+    assert count + stats.records_skipped == whole
+    assert len(stats.problems) == len(chunks)
+    assert all((p.where or "").startswith("records ") for p in stats.problems)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

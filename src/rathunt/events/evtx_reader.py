@@ -59,6 +59,9 @@ def read_evtx(path: str, problems: ProblemLog, counts: dict[str, int]) -> Iterat
     # The parser moves on after each bad chunk; more errors than chunks would mean it does not.
     errors_allowed = max(layout.declared_chunks, layout.whole_chunks) + 16
     last_id = read = 0
+    # Chunks whose header is unreadable name no record ids; their loss is the gap in record
+    # numbers up to the next record read (or the header's next record id at the end).
+    unplaced: list[tuple[str, int]] = []
     try:
         while True:
             try:
@@ -66,11 +69,14 @@ def read_evtx(path: str, problems: ProblemLog, counts: dict[str, int]) -> Iterat
             except StopIteration:
                 break
             except RuntimeError as err:
-                problems.add(
-                    f"corrupt EVTX chunk skipped: {err}",
-                    where=_chunk_place(err),
-                    skipped=_chunk_records(err),
-                )
+                if _CHUNK_IDS.search(str(err)) is None:
+                    unplaced.append((str(err), last_id))
+                else:
+                    problems.add(
+                        f"corrupt EVTX chunk skipped: {err}",
+                        where=_chunk_place(err),
+                        skipped=_chunk_records(err),
+                    )
                 errors_allowed -= 1
                 if errors_allowed < 0:
                     problems.add(
@@ -83,6 +89,8 @@ def read_evtx(path: str, problems: ProblemLog, counts: dict[str, int]) -> Iterat
             if record is None:
                 break
 
+            if unplaced:
+                _report_unplaced(unplaced, record["event_record_id"], problems)
             event = _event(path, record, problems)
             if event is None:
                 continue
@@ -93,8 +101,23 @@ def read_evtx(path: str, problems: ProblemLog, counts: dict[str, int]) -> Iterat
     finally:
         counts["evtx"] = counts.get("evtx", 0) + read
 
+    if unplaced:  # the truncation report counts what lies past the cut itself
+        _report_unplaced(unplaced, 0 if layout.truncated else layout.next_record_id, problems)
     if layout.truncated:
         _report_truncation(layout, last_id, problems)
+
+
+def _report_unplaced(unplaced: list[tuple[str, int]], next_id: int, problems: ProblemLog) -> None:
+    """Report chunks that named no record ids, with the records lost between the last record
+    read before them and `next_id` (0 when unknown: then one record each is counted)."""
+    before = unplaced[0][1]
+    lost = next_id - before - 1 if next_id > before + 1 else 0
+    where = f"records {before + 1}..{next_id - 1}" if lost else f"after record {before}"
+    skipped = [1] * len(unplaced)
+    skipped[0] = max(lost - (len(unplaced) - 1), 1)
+    for (message, _), count in zip(unplaced, skipped, strict=True):
+        problems.add(f"corrupt EVTX chunk skipped: {message}", where=where, skipped=count)
+    unplaced.clear()
 
 
 def _event(path: str, record: dict[str, Any], problems: ProblemLog) -> Event | None:
