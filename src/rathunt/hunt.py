@@ -153,7 +153,8 @@ def hunt(
     stats = ReadStats()
     dedup = None if options.keep_duplicates else Deduplicator()
     folder = Folder(options.fold_window)
-    records = 0
+    records = evaluation_errors = 0
+    evaluation_problems: list[RathuntError] = []
     files = list(sources(list(paths), stats))
     network_files, files = _split_network(files)
     book = _address_book() if network_files else None
@@ -161,6 +162,8 @@ def hunt(
         if book is not None and outcome.addresses is not None:
             book.merge(outcome.addresses)
         stats.merge(outcome.stats)
+        evaluation_errors += outcome.evaluation_errors
+        evaluation_problems.extend(outcome.evaluation_problems)
         repeats = _repeats(outcome.keys, dedup)
         stats.duplicates += len(repeats)
         if options.correlation_lateness is not None:
@@ -196,8 +199,10 @@ def hunt(
         findings = _suppress_known_good(findings, options, result)
     result.findings = _filter_level(findings, options.min_level)
     result.incidents = _incidents(result.findings, options)
-    result.problems.extend(stats.problems)
+    result.problems.extend([*stats.problems, *evaluation_problems])
     result.counts = _counts(ruleset, stats)
+    result.counts.evaluation_errors = evaluation_errors
+    result.counts.problems.extend(str(p) for p in evaluation_problems)
     log.info(
         "hunt: %d records, %d findings, %d incidents",
         stats.records_read,
@@ -216,6 +221,8 @@ class _FileOutcome:
     matches: list[tuple[int, int, Event, dict[str, Any]]]
     keys: list[tuple[str, str, int, int] | None]
     departures: list[tuple[int, Finding]]
+    evaluation_errors: int = 0
+    evaluation_problems: list[RathuntError] = field(default_factory=list)
     addresses: Any = None  # network.AddressBook of the file's hosts, when network files come
 
 
@@ -305,6 +312,7 @@ def _scan_chunk(sources: list[tuple[str, bool]]) -> _FileOutcome:
     outcome = _FileOutcome(stats, [], [], [])
     outcome.addresses = _address_book() if _WORKER_STATE.get("addresses") else None
     dedupe = _WORKER_STATE["dedupe"]
+    errors, known = engine.stats.errors, len(engine.stats.problems)
     ordinal = 0
     events = (event for path, walked in sources for event in read_file(path, stats, walked=walked))
     for batch in batched(events, _WORKER_STATE["batch_size"]):
@@ -327,6 +335,8 @@ def _scan_chunk(sources: list[tuple[str, bool]]) -> _FileOutcome:
                 place = (finding.provenance.path, finding.provenance.record)
                 outcome.departures.append((records[place], finding))
         ordinal += len(batch)
+    outcome.evaluation_errors = engine.stats.errors - errors
+    outcome.evaluation_problems = list(engine.stats.problems[known:])
     return outcome
 
 

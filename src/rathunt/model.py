@@ -181,4 +181,7 @@ class RunCounts:
     rules_degraded: int = 0
     rules_rejected: int = 0
     rule_files_failed: int = 0
+    # Rule-on-event evaluations that failed (a regex out of time, a value no test foresaw):
+    # counted, named in `problems`, and treated as not matching.
+    evaluation_errors: int = 0
     problems: list[str] = field(default_factory=list)

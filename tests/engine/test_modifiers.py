@@ -354,6 +354,22 @@ def test_regex_outside_linear_engine_degrades_and_still_matches() -> None:
     assert "linear-time" in rule.support.reasons[0]
 
 
+def test_backtracking_regex_is_cut_off_and_named_not_hung() -> None:
+    from rathunt.engine import Engine
+    from rathunt.engine.values import FALLBACK_REGEX_SECONDS
+
+    rule = rule_from_yaml(_selection(r"CommandLine|re: '^(a|aa)+\1$'"))
+    engine = Engine([rule])
+    hostile = sysmon_process(CommandLine="a" * 50_000 + "b")
+    assert list(engine.match([hostile])) == []
+    assert engine.stats.errors == 1
+    (problem,) = engine.stats.problems
+    assert f"ran past {FALLBACK_REGEX_SECONDS} s" in str(problem)
+    assert "catastrophic backtracking" in str(problem) and rule.id in str(problem)
+    # The same pattern still matches where it should, on the whole value.
+    assert matches(rule, sysmon_process(CommandLine="aaaa"))
+
+
 def test_keyword_matches_any_string_value() -> None:
     rule = rule_from_yaml("    keywords:\n        - 'Akagi_64'\n    condition: keywords")
     assert matches(rule, sysmon_process())

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import re2
+import regex as backtracking
 
 from rathunt.engine.needles import regex_needles
 from rathunt.model import FieldValue
 
-# Python `re` fallback for patterns the linear-time engine refuses: it only ever sees this many
-# characters of a value, which bounds the backtracking work.
-FALLBACK_REGEX_LIMIT = 4096
+# Patterns the linear-time engine refuses (lookarounds, backreferences) run on the `regex`
+# package's backtracking engine, over the whole value, with this time limit per search: an
+# attacker's value can make such a pattern backtrack for ever, so a search that runs out of
+# time counts as an evaluation problem (named with its record) and as no match.
+FALLBACK_REGEX_SECONDS = 0.1
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
@@ -163,21 +165,27 @@ class RegexTest(ValueTest):
 
     source: str
     pattern: Any
-    bounded: bool  # True when the Python fallback engine is used on a bounded prefix
+    bounded: bool  # True when the backtracking fallback engine runs it, under a time limit
     needles: tuple[str, ...] | None
 
     def __call__(self, value: FieldValue, fields: dict[str, FieldValue]) -> bool:
         text = as_text(value)
         if text is None:
             return False
-        if self.bounded:
-            text = text[:FALLBACK_REGEX_LIMIT]
         if self.needles:
             # A literal every match contains, checked first: far cheaper than a regex call.
             folded = text.casefold()
             if not any(needle in folded for needle in self.needles):
                 return False
-        return self.pattern.search(text) is not None
+        if not self.bounded:
+            return self.pattern.search(text) is not None
+        try:
+            return self.pattern.search(text, timeout=FALLBACK_REGEX_SECONDS) is not None
+        except TimeoutError as error:
+            raise ValueError(
+                f"regex {self.source!r} ran past {FALLBACK_REGEX_SECONDS} s on a value of "
+                f"{len(text)} characters (catastrophic backtracking)"
+            ) from error
 
 
 def compile_regex(source: str, flags: str) -> tuple[RegexTest, str | None]:
@@ -189,10 +197,10 @@ def compile_regex(source: str, flags: str) -> tuple[RegexTest, str | None]:
         return RegexTest(source, pattern, False, needles), None
     except re2.error as error:
         reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else ""
-    pattern = re.compile(prefix + source)
+    pattern = backtracking.compile(prefix + source)
     feature = (
         f"regex outside the linear-time engine ({reason or 'unsupported construct'}); "
-        f"evaluated by a backtracking engine on the first {FALLBACK_REGEX_LIMIT} characters"
+        f"evaluated by a backtracking engine with a {FALLBACK_REGEX_SECONDS} s limit per value"
     )
     return RegexTest(source, pattern, True, needles), feature
 

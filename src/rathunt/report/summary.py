@@ -204,6 +204,11 @@ def _print_counts(console: Console, counts: RunCounts) -> None:
             f"rules: {counts.rules_loaded:,} loaded: {counts.rules_full:,} full, "
             f"{counts.rules_degraded:,} degraded, {counts.rules_rejected:,} rejected; "
             f"{counts.rule_files_failed} rule files failed"
+            + (
+                f"; {counts.evaluation_errors:,} evaluations failed (counted as no match)"
+                if counts.evaluation_errors
+                else ""
+            )
         )
     )
     if not counts.problems:
