@@ -8,10 +8,7 @@ repeats of a rule on a host folded, and handed to correlation and incident build
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
-import pickle
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +20,7 @@ from rathunt.fold import Folder
 from rathunt.model import Event, Finding, Incident, RunCounts
 from rathunt.rules import Rule, RuleSet, available_packs, load_pack, load_rules
 from rathunt.rules.attack import map_tags
+from rathunt.scan import Keys, batched, open_baseline, scan_all
 
 log = logging.getLogger(__name__)
 
@@ -117,17 +115,6 @@ def _attack_of(rule: Rule) -> tuple[Any, Any]:
     return _ATTACK_CACHE[key]
 
 
-def batched(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
-    batch: list[Event] = []
-    for event in events:
-        batch.append(event)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def hunt(
     paths: Sequence[str | Path], options: HuntOptions | None = None, ruleset: RuleSet | None = None
 ) -> HuntResult:
@@ -158,42 +145,49 @@ def hunt(
     files = list(sources(list(paths), stats))
     network_files, files = _split_network(files)
     book = _address_book() if network_files else None
-    for outcome in _scan_all(files, engine, ruleset.rules, options, network=book is not None):
-        if book is not None and outcome.addresses is not None:
-            book.merge(outcome.addresses)
-        stats.merge(outcome.stats)
-        evaluation_errors += outcome.evaluation_errors
-        evaluation_problems.extend(outcome.evaluation_problems)
-        repeats = _repeats(outcome.keys, dedup)
-        stats.duplicates += len(repeats)
-        if options.correlation_lateness is not None:
-            outcome.matches.sort(key=_match_time)
-        for ordinal, rule_index, event, matched in outcome.matches:
-            if ordinal in repeats:
+    state = {
+        "engine": engine,
+        "rules": ruleset.rules,
+        "batch_size": options.batch_size,
+        "baseline": (options.baseline, options.baseline_config) if options.baseline else None,
+        "addresses": book is not None,
+        "dedupe": dedup is not None,
+    }
+    for parts in scan_all(files, state, options.workers):
+        for part in parts:
+            if part.stats is not None:
+                stats.merge(part.stats)
+                evaluation_errors += part.evaluation_errors
+                evaluation_problems.extend(part.evaluation_problems)
+                if book is not None and part.addresses is not None:
+                    book.merge(part.addresses)
                 continue
-            rule = ruleset.rules[rule_index]
-            if correlator is not None:
-                for finding in correlator.feed(Match(rule, event, matched)):
-                    folder.add(finding)
-                if correlator.suppressed(rule):
+            repeats = _repeats(part.keys, dedup)
+            stats.duplicates += len(repeats)
+            if options.correlation_lateness is not None:
+                part.matches.sort(key=_match_time)
+            for ordinal, rule_index, event, matched in part.matches:
+                if ordinal in repeats:
                     continue
-            folder.add(to_finding(rule, event, matched))
-        for ordinal, finding in outcome.departures:
-            if ordinal not in repeats:
-                folder.add(finding)
-        records += outcome.stats.records_read
-        if options.progress:
-            options.progress(records)
+                rule = ruleset.rules[rule_index]
+                if correlator is not None:
+                    for finding in correlator.feed(Match(rule, event, matched)):
+                        folder.add(finding)
+                    if correlator.suppressed(rule):
+                        continue
+                folder.add(to_finding(rule, event, matched))
+            for ordinal, finding in part.departures:
+                if ordinal not in repeats:
+                    folder.add(finding)
+            records += part.records
+            if options.progress:
+                options.progress(records)
     if network_files:
         for finding in _scan_network(network_files, engine, ruleset.rules, stats, book):
             folder.add(finding)
     if correlator is not None:
         for finding in correlator.flush():
             folder.add(finding)
-    if _WORKER_STATE.get("opened") is not None:
-        _WORKER_STATE["opened"].close()
-        _WORKER_STATE["opened"] = None
-
     findings = folder.findings()
     if options.baseline:
         findings = _suppress_known_good(findings, options, result)
@@ -210,134 +204,6 @@ def hunt(
         len(result.incidents),
     )
     return result
-
-
-@dataclass(slots=True)
-class _FileOutcome:
-    """What a run of files gave: read counts, matches (by record ordinal and rule index), and
-    the duplicate key of every record in read order, for the parent to settle repeats."""
-
-    stats: Any
-    matches: list[tuple[int, int, Event, dict[str, Any]]]
-    keys: list[tuple[str, str, int, int] | None]
-    departures: list[tuple[int, Finding]]
-    evaluation_errors: int = 0
-    evaluation_problems: list[RathuntError] = field(default_factory=list)
-    addresses: Any = None  # network.AddressBook of the file's hosts, when network files come
-
-
-# The compiled engine and settings each scan needs: set in the parent, and in each worker
-# process by `_init_worker` from a pickled copy.
-_WORKER_STATE: dict[str, Any] = {}
-
-
-def _scan_all(
-    files: list[tuple[str, bool]],
-    engine: Any,
-    rules: list[Rule],
-    options: HuntOptions,
-    network: bool = False,
-) -> Iterator[_FileOutcome]:
-    state = {
-        "engine": engine,
-        "rules": rules,
-        "batch_size": options.batch_size,
-        "baseline": (options.baseline, options.baseline_config) if options.baseline else None,
-        "addresses": network,
-        "dedupe": not options.keep_duplicates,
-    }
-    chunks = _chunks(files)
-    workers = options.workers if options.workers > 0 else (os.cpu_count() or 1)
-    workers = min(workers, len(chunks))
-    if workers <= 1:
-        _init_worker(state)
-        for chunk in chunks:
-            yield _scan_chunk(chunk)
-        return
-    # Workers start from a clean server process, not a fork of this one: a fork inherits
-    # the locks of DuckDB's and polars' threads and can hang. They get the compiled engine
-    # pickled, which costs far less than loading the rules again. As with any Python
-    # multiprocessing, a script that calls this must guard its top level with
-    # `if __name__ == "__main__":` (workers import the main module).
-    context = multiprocessing.get_context("forkserver")
-    # The server imports rathunt once, so each worker starts with the engine's modules loaded.
-    context.set_forkserver_preload(["rathunt.hunt", "rathunt.engine", "rathunt.events"])
-    payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-    with context.Pool(workers, initializer=_init_worker, initargs=(payload,)) as pool:
-        yield from pool.imap(_scan_chunk, chunks, chunksize=1)
-
-
-def _init_worker(state: dict[str, Any] | bytes) -> None:
-    if isinstance(state, bytes):
-        state = pickle.loads(state)
-    assert isinstance(state, dict)
-    _WORKER_STATE.clear()
-    _WORKER_STATE.update(state)
-    _WORKER_STATE["index"] = {id(rule): i for i, rule in enumerate(state["rules"])}
-    _WORKER_STATE["opened"] = None
-
-
-def _chunks(files: list[tuple[str, bool]]) -> list[list[tuple[str, bool]]]:
-    """Consecutive files grouped into units of work of about CHUNK_BYTES, so that small
-    files share batches (the engine's per-batch work is paid once for many) and a large file
-    stands alone."""
-    chunks: list[list[tuple[str, bool]]] = []
-    size = 0
-    for source in files:
-        try:
-            length = os.path.getsize(source[0])
-        except OSError:
-            length = 0
-        if not chunks or size + length > CHUNK_BYTES or len(chunks[-1]) >= CHUNK_FILES:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(source)
-        size += length
-    return chunks
-
-
-CHUNK_BYTES = 32 << 20
-CHUNK_FILES = 512
-
-
-def _scan_chunk(sources: list[tuple[str, bool]]) -> _FileOutcome:
-    """Read and match a run of files (in a worker process or in the parent)."""
-    from rathunt.events import ReadStats, read_file
-    from rathunt.events.dedup import record_key
-
-    engine = _WORKER_STATE["engine"]
-    index = _WORKER_STATE["index"]
-    baseline = _worker_baseline()
-    stats = ReadStats()
-    outcome = _FileOutcome(stats, [], [], [])
-    outcome.addresses = _address_book() if _WORKER_STATE.get("addresses") else None
-    dedupe = _WORKER_STATE["dedupe"]
-    errors, known = engine.stats.errors, len(engine.stats.problems)
-    ordinal = 0
-    events = (event for path, walked in sources for event in read_file(path, stats, walked=walked))
-    for batch in batched(events, _WORKER_STATE["batch_size"]):
-        if outcome.addresses is not None:
-            for event in batch:
-                outcome.addresses.learn(event)
-        positions = {id(event): ordinal + i for i, event in enumerate(batch)}
-        if dedupe:
-            outcome.keys.extend(record_key(event) for event in batch)
-        for match in engine.match(batch):
-            outcome.matches.append(
-                (positions[id(match.event)], index[id(match.rule)], match.event, match.matched)
-            )
-        if baseline is not None:
-            records = {
-                (event.provenance.path, event.provenance.record): ordinal + i
-                for i, event in enumerate(batch)
-            }
-            for finding in baseline.score(batch):
-                place = (finding.provenance.path, finding.provenance.record)
-                outcome.departures.append((records[place], finding))
-        ordinal += len(batch)
-    outcome.evaluation_errors = engine.stats.errors - errors
-    outcome.evaluation_problems = list(engine.stats.problems[known:])
-    return outcome
 
 
 def _split_network(
@@ -379,24 +245,8 @@ def _scan_network(
     return findings + detected
 
 
-def _worker_baseline() -> Any:
-    """This process's own read-only connection to the baseline file, opened on first use."""
-    settings = _WORKER_STATE.get("baseline")
-    if settings is None:
-        return None
-    if _WORKER_STATE["opened"] is None:
-        _WORKER_STATE["opened"] = _open_baseline(*settings)
-    return _WORKER_STATE["opened"]
-
-
-def _open_baseline(path: str | Path, config: str | Path | None) -> Any:
-    from rathunt.baseline import Baseline, BaselineConfig
-
-    return Baseline.open(path, BaselineConfig.load(config) if config else BaselineConfig())
-
-
-def _repeats(keys: list[tuple[str, str, int, int] | None], dedup: Any) -> set[int]:
-    """Ordinals of the records in one file that repeat a record read before."""
+def _repeats(keys: Keys, dedup: Any) -> set[int]:
+    """Ordinals of the records in one batch that repeat a record read before."""
     if dedup is None:
         return set()
     return {ordinal for ordinal, key in enumerate(keys) if key is not None and dedup.seen_key(*key)}
@@ -408,7 +258,7 @@ def _suppress_known_good(
     """Downgrade rule findings whose exact shape is common in the baseline; each one is
     reported in `result.suppressed` with its evidence, never dropped."""
     assert options.baseline is not None
-    with _open_baseline(options.baseline, options.baseline_config) as baseline:
+    with open_baseline(options.baseline, options.baseline_config) as baseline:
         kept, suppressed = baseline.suppress(findings)
     result.suppressed = [entry.as_dict() for entry in suppressed]
     return list(kept)

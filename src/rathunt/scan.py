@@ -1,0 +1,233 @@
+"""Units of work for a hunt: files read and matched in chunks, here or in worker processes.
+
+A chunk is a run of consecutive files (about `CHUNK_BYTES`), read in batches of events; each
+batch becomes a `Part`: its matches by record ordinal and rule index, the duplicate key of
+each record, and baseline departures. Scanned in this process, parts stream one batch at a
+time, so memory holds one batch. A worker process sends a chunk's parts back together, with
+the keys packed in arrays (a few bytes a record). The last part of a chunk carries the chunk's
+read counts, evaluation problems and the address book of its hosts.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rathunt.errors import RathuntError
+from rathunt.model import Event, Finding
+
+Source = tuple[str, bool]  # a path, and whether a directory walk found it
+Key = tuple[str, str, int, int]  # computer, channel, record id, time in epoch microseconds
+
+CHUNK_BYTES = 32 << 20
+CHUNK_FILES = 512
+
+
+class Keys:
+    """Record keys in read order, packed: a log table and three integer arrays."""
+
+    __slots__ = ("_ids", "_index", "_logs", "_moments", "_numbers")
+
+    def __init__(self) -> None:
+        self._logs: list[tuple[str, str]] = []
+        self._numbers: dict[tuple[str, str], int] = {}
+        self._index = array("l")
+        self._ids = array("q")
+        self._moments = array("q")
+
+    def add(self, key: Key | None) -> None:
+        if key is None:
+            self._index.append(-1)
+            self._ids.append(0)
+            self._moments.append(0)
+            return
+        log = (key[0], key[1])
+        number = self._numbers.get(log)
+        if number is None:
+            number = self._numbers[log] = len(self._logs)
+            self._logs.append(log)
+        self._index.append(number)
+        self._ids.append(key[2])
+        self._moments.append(key[3])
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __iter__(self) -> Iterator[Key | None]:
+        logs = self._logs
+        for number, record_id, moment in zip(self._index, self._ids, self._moments, strict=True):
+            if number < 0:
+                yield None
+            else:
+                computer, channel = logs[number]
+                yield computer, channel, record_id, moment
+
+
+@dataclass(slots=True)
+class Part:
+    """One batch's outcome; the last part of a chunk also carries the chunk's counts."""
+
+    records: int = 0
+    matches: list[tuple[int, int, Event, dict[str, Any]]] = field(default_factory=list)
+    keys: Keys = field(default_factory=Keys)
+    departures: list[tuple[int, Finding]] = field(default_factory=list)
+    stats: Any = None  # events.ReadStats, on the last part
+    evaluation_errors: int = 0
+    evaluation_problems: list[RathuntError] = field(default_factory=list)
+    addresses: Any = None  # network.AddressBook of the chunk's hosts, when asked for
+
+
+# The compiled engine and settings each scan needs: set in this process by `scan_all`, and
+# in each worker process by `_init_worker` from a pickled copy.
+_STATE: dict[str, Any] = {}
+
+
+def scan_all(
+    sources: list[Source], state: dict[str, Any], workers: int
+) -> Iterator[Iterable[Part]]:
+    """Each chunk's parts, in file order.
+
+    `state` holds the compiled `engine`, its `rules`, `batch_size`, `dedupe`, `addresses` and
+    `baseline` (path and config, or None).
+    """
+    chunks = chunk(sources)
+    workers = min(workers if workers > 0 else (os.cpu_count() or 1), len(chunks))
+    if workers <= 1:
+        _init_worker(state)
+        try:
+            for sources_of_chunk in chunks:
+                yield scan_chunk(sources_of_chunk)
+        finally:
+            close_baseline()
+        return
+    # Workers start from a clean server process, not a fork of this one: a fork inherits
+    # the locks of DuckDB's and polars' threads and can hang. They get the compiled engine
+    # pickled, which costs far less than loading the rules again. As with any Python
+    # multiprocessing, a script that calls this must guard its top level with
+    # `if __name__ == "__main__":` (workers import the main module).
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["rathunt.scan", "rathunt.engine", "rathunt.events"])
+    payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    with context.Pool(workers, initializer=_init_worker, initargs=(payload,)) as pool:
+        yield from pool.imap(_scan_chunk_whole, chunks, chunksize=1)
+
+
+def chunk(sources: list[Source]) -> list[list[Source]]:
+    """Consecutive files grouped into units of about CHUNK_BYTES, so that small files share
+    batches (the engine's per-batch work is paid once for many) and a large file stands
+    alone."""
+    chunks: list[list[Source]] = []
+    size = 0
+    for source in sources:
+        try:
+            length = os.path.getsize(source[0])
+        except OSError:
+            length = 0
+        if not chunks or size + length > CHUNK_BYTES or len(chunks[-1]) >= CHUNK_FILES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(source)
+        size += length
+    return chunks
+
+
+def scan_chunk(sources: list[Source]) -> Iterator[Part]:
+    """Read and match a run of files, one part per batch of events."""
+    from rathunt.events import ReadStats, read_file
+    from rathunt.events.dedup import record_key
+
+    engine = _STATE["engine"]
+    index = _STATE["index"]
+    baseline = _baseline()
+    dedupe = _STATE["dedupe"]
+    stats = ReadStats()
+    addresses = _address_book() if _STATE.get("addresses") else None
+    errors, known = engine.stats.errors, len(engine.stats.problems)
+
+    events = (event for path, walked in sources for event in read_file(path, stats, walked=walked))
+    for batch in batched(events, _STATE["batch_size"]):
+        part = Part(records=len(batch))
+        if addresses is not None:
+            for event in batch:
+                addresses.learn(event)
+        if dedupe:
+            for event in batch:
+                part.keys.add(record_key(event))
+        positions = {id(event): i for i, event in enumerate(batch)}
+        for match in engine.match(batch):
+            part.matches.append(
+                (positions[id(match.event)], index[id(match.rule)], match.event, match.matched)
+            )
+        if baseline is not None:
+            places = {(e.provenance.path, e.provenance.record): i for i, e in enumerate(batch)}
+            for finding in baseline.score(batch):
+                place = (finding.provenance.path, finding.provenance.record)
+                part.departures.append((places[place], finding))
+        yield part
+
+    yield Part(
+        stats=stats,
+        evaluation_errors=engine.stats.errors - errors,
+        evaluation_problems=list(engine.stats.problems[known:]),
+        addresses=addresses,
+    )
+
+
+def _scan_chunk_whole(sources: list[Source]) -> list[Part]:
+    """A worker's answer: every part of the chunk, sent back together."""
+    return list(scan_chunk(sources))
+
+
+def batched(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
+    batch: list[Event] = []
+    for event in events:
+        batch.append(event)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _init_worker(state: dict[str, Any] | bytes) -> None:
+    if isinstance(state, bytes):
+        state = pickle.loads(state)
+    assert isinstance(state, dict)
+    _STATE.clear()
+    _STATE.update(state)
+    _STATE["index"] = {id(rule): i for i, rule in enumerate(state["rules"])}
+    _STATE["opened"] = None
+
+
+def _address_book() -> Any:
+    from rathunt.network import AddressBook
+
+    return AddressBook()
+
+
+def _baseline() -> Any:
+    """This process's own read-only connection to the baseline file, opened on first use."""
+    settings = _STATE.get("baseline")
+    if settings is None:
+        return None
+    if _STATE["opened"] is None:
+        _STATE["opened"] = open_baseline(*settings)
+    return _STATE["opened"]
+
+
+def close_baseline() -> None:
+    if _STATE.get("opened") is not None:
+        _STATE["opened"].close()
+        _STATE["opened"] = None
+
+
+def open_baseline(path: str | Path, config: str | Path | None) -> Any:
+    from rathunt.baseline import Baseline, BaselineConfig
+
+    return Baseline.open(path, BaselineConfig.load(config) if config else BaselineConfig())
