@@ -7,6 +7,7 @@ them into one-line messages and exit codes.
     RathuntError
     ├── InputError          telemetry that cannot be read (file, record, chunk)
     │   └── UnknownFormatError
+    │       └── NotTelemetryError
     ├── RuleError           a rule that cannot be loaded or compiled (file, rule id, line)
     │   └── UnsupportedFeatureError
     ├── ConfigError         a bad option, config file or placeholder definition
@@ -51,6 +52,11 @@ class InputError(RathuntError):
 
 class UnknownFormatError(InputError):
     """A file whose content is none of the formats rathunt reads."""
+
+
+class NotTelemetryError(UnknownFormatError):
+    """Valid JSON whose first record is no event in any layout rathunt reads (a labels file,
+    a configuration): not telemetry at all, rather than telemetry with a bad record."""
 
 
 class RuleError(RathuntError):

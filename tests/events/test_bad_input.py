@@ -137,6 +137,33 @@ def test_walked_non_telemetry_is_ignored_but_named_or_disguised_files_fail(
     assert (named.files_ignored, named.files_failed) == (0, 1)
 
 
+def test_json_that_is_not_telemetry_is_ignored_in_a_walk_and_fails_when_named(
+    tmp_path: Path,
+) -> None:
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        '{"host": "WS-1", "channel": "Security", "record_id": 7, "stage": "c2"}\n' * 500
+    )
+    (tmp_path / "simulation.json").write_text('{"seed": 1, "hosts": 3}\n')
+    stats = ReadStats()
+    assert list(read_paths([tmp_path], stats=stats)) == []
+    assert (stats.files_ignored, stats.files_failed, stats.records_skipped) == (2, 0, 0)
+
+    named = ReadStats()
+    assert list(read_paths([labels], stats=named)) == []
+    assert (named.files_failed, named.records_skipped) == (1, 0)
+    assert "first record is no event" in str(named.problems[0])
+
+
+def test_a_bad_record_after_good_ones_is_skipped_not_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    good = '{"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Image": "x"}'
+    path.write_text(f'{good}\n{{"not": "an event"}}\n{good}\n')
+    stats = ReadStats()
+    assert len(list(read_paths([path], stats=stats))) == 2
+    assert (stats.records_skipped, stats.files_failed) == (1, 0)
+
+
 def test_missing_path_is_a_failed_file(tmp_path: Path) -> None:
     stats = ReadStats()
     assert list(read_paths([tmp_path / "nope.evtx"], stats=stats)) == []

@@ -17,9 +17,9 @@ from typing import IO, Any
 
 import orjson
 
-from rathunt.errors import InputError
+from rathunt.errors import InputError, NotTelemetryError
 from rathunt.events.detect import open_binary, open_text, text_encoding
-from rathunt.events.normalise import normalise
+from rathunt.events.normalise import NotAnEvent, normalise
 from rathunt.events.stats import ProblemLog
 from rathunt.model import Event, Provenance
 
@@ -39,13 +39,15 @@ def read_json_lines(
     else:
         stream = open_text(path, compressed, encoding)
     number = 0
+    first = True
     with stream:
         lines: Iterator[bytes | str] = iter(stream)
         try:
             for number, line in enumerate(lines, 1):
                 if not line.strip():
                     continue
-                event = _line_event(path, number, line, problems, counts)
+                event = _line_event(path, number, line, problems, counts, first)
+                first = False
                 if event is not None:
                     yield event
         except _STREAM_ERRORS as err:
@@ -58,7 +60,12 @@ def read_json_lines(
 
 
 def _line_event(
-    path: str, number: int, line: bytes | str, problems: ProblemLog, counts: dict[str, int]
+    path: str,
+    number: int,
+    line: bytes | str,
+    problems: ProblemLog,
+    counts: dict[str, int],
+    first: bool,
 ) -> Event | None:
     if number == 1 and isinstance(line, bytes) and line.startswith(b"\xef\xbb\xbf"):
         line = line[3:]
@@ -67,7 +74,7 @@ def _line_event(
     except orjson.JSONDecodeError as err:
         problems.add(f"bad JSON line skipped: {err}", where=f"line {number}", skipped=1)
         return None
-    return _event(record, Provenance(path, number, "jsonl-line"), problems, counts)
+    return _event(record, Provenance(path, number, "jsonl-line"), problems, counts, first)
 
 
 def read_json_documents(
@@ -128,16 +135,32 @@ def _documents(
                 return
             problems.add(f"bad JSON document skipped: {record.msg}", where=where, skipped=1)
             continue
-        event = _event(record, provenance, problems, counts)
+        event = _event(record, provenance, problems, counts, index == 1)
         if event is not None:
             yield event
 
 
 def _event(
-    record: object, provenance: Provenance, problems: ProblemLog, counts: dict[str, int]
+    record: object,
+    provenance: Provenance,
+    problems: ProblemLog,
+    counts: dict[str, int],
+    first: bool = False,
 ) -> Event | None:
+    """The record's event; a file whose first record is no event at all is not telemetry."""
     try:
         event, layout = normalise(record, provenance)
+    except NotAnEvent as err:
+        if first:
+            raise NotTelemetryError(
+                "JSON, but its first record is no event in any layout rathunt reads "
+                "(evtx_dump, Winlogbeat/ECS, flat Sigma fields)",
+                path=provenance.path,
+                where=err.where,
+                hint=err.hint,
+            ) from err
+        problems.add(err.message, where=err.where, hint=err.hint, skipped=1)
+        return None
     except InputError as err:
         problems.add(err.message, where=err.where, hint=err.hint, skipped=1)
         return None

@@ -32,6 +32,10 @@ from rathunt.model import Event, FieldValue, Provenance
 _SYSTEM_NUMBERS = ("Version", "Level", "Task", "Opcode")
 
 
+class NotAnEvent(InputError):
+    """A decoded record in none of the event layouts (as opposed to a broken event)."""
+
+
 def normalise(record: Any, provenance: Provenance) -> tuple[Event, str]:
     """The event of one decoded record, and the layout it was in.
 
@@ -53,7 +57,7 @@ def normalise(record: Any, provenance: Provenance) -> tuple[Event, str]:
     if "EventID" in record or "Channel" in record:
         fields, channel, provider, moment = flat_fields(record)
         return _finish(fields, channel, provider, moment, provenance), "flat"
-    raise InputError(
+    raise NotAnEvent(
         "record has neither Event.System, winlog nor EventID/Channel",
         where=_where(provenance),
         hint="export events as evtx_dump JSON, Winlogbeat JSON or flat Sigma fields",

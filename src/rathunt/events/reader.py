@@ -15,7 +15,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from rathunt.errors import InputError, UnknownFormatError
+from rathunt.errors import InputError, NotTelemetryError, UnknownFormatError
 from rathunt.events.dedup import Deduplicator
 from rathunt.events.detect import format_of, read_head
 from rathunt.events.evtx_reader import read_evtx
@@ -125,6 +125,12 @@ def read_file(path: PathLike, stats: ReadStats, *, walked: bool = False) -> Iter
     counts: dict[str, int] = {}
     try:
         yield from _read_kind(path, kind, compressed, head, problems, counts)
+    except NotTelemetryError as err:
+        if walked:
+            stats.files_ignored += 1
+            log.info("ignored %s: %s", path, err.message)
+        else:
+            problems.fail(err)
     except OSError as err:
         if counts:
             problems.add(f"reading stopped: {err}", hint="check that it is a whole file", skipped=1)
