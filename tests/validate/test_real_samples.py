@@ -55,3 +55,18 @@ def test_unlabelled_real_record_is_a_false_positive(shared_data: Path, tmp_path:
     (rule,) = result.scores.rules.values()
     assert (rule.tp, rule.fp) == (0, 1)
     assert result.scores.benign_at_or_above("medium") == 1
+
+
+@pytest.mark.data
+def test_telemetry_without_labels_is_scored_with_a_warning(
+    shared_data: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sample = shared_data / "sigma" / "regression_data" / CASE
+    with caplog.at_level("WARNING", logger="rathunt.validate"):
+        result = validate(
+            [source_from_path(sample)],
+            ValidateOptions(packs=[], rules=[shared_data / "sigma" / RULE]),
+        )
+    (rule,) = result.scores.rules.values()
+    assert rule.fp == 1
+    assert "no labels for" in caplog.text and "false positive" in caplog.text

@@ -112,6 +112,13 @@ def validate(sources: Sequence[Source], options: ValidateOptions) -> ValidationR
     if not sources:
         raise ConfigError("nothing to validate", hint="give a simulation directory or --simulate")
     labels = load_labels(sources)
+    unlabelled = [s.name for s in sources if s.labels is None]
+    if unlabelled:
+        log.warning(
+            "no labels for %s: every finding there is scored as a false positive on benign "
+            "events; give --labels FILE (or a simulation directory) to score detections",
+            ", ".join(unlabelled),
+        )
     paths = [p for s in sources for p in s.telemetry]
     hunt_options = HuntOptions(
         rules=list(options.rules), packs=list(options.packs), fold_window=timedelta(0)
