@@ -108,6 +108,19 @@ def test_a_lone_signal_is_low_whatever_its_level() -> None:
     assert incident.explanation[-1] == "only 1 rule, below medium (2 from 2 rules): low"
 
 
+def test_a_decoded_c2_session_alone_is_at_least_medium() -> None:
+    wire = finding(("njRAT C2 session on the wire", "critical", ("attack.command-and-control",)), 0)
+    wire.rule_id = "rathunt.network.njrat-protocol"
+    [incident] = build_incidents([wire])
+    assert incident.confidence == "medium"
+    assert incident.explanation[-2:] == [
+        "only 1 rule, below medium (2 from 2 rules): low",
+        "conclusive evidence (rathunt.network.njrat-protocol): at least medium",
+    ]
+    [plain] = build_incidents([wire], IncidentOptions(conclusive_rules=frozenset()))
+    assert plain.confidence == "low"
+
+
 def test_benign_noise_in_one_stage_stays_low() -> None:
     noise = [finding(TEAMS, m) for m in (0, 60, 120)] + [finding(FIREWALL, 30)]
     [incident] = build_incidents(noise)

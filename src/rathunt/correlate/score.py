@@ -2,7 +2,8 @@
 
 Confidence, to an analyst:
     low     a lone signal, or several that tell no story yet: worth a glance;
-    medium  several signals that fit an intrusion (at least two rules, several points);
+    medium  several signals that fit an intrusion (at least two rules, several points), or
+            one finding that proves an implant by itself (a decoded C2 session);
     high    an intrusion told by several stages of the kill chain, mostly in order.
 
 The score adds, each with a configurable weight: the distinct stages beyond the first, how
@@ -39,6 +40,9 @@ class IncidentOptions:
     medium_min_rules: int = 2
     high_min_stages: int = 3
     high_min_order: float = 0.6
+    # Rules whose finding alone proves an implant is active (a decoded C2 check-in on the
+    # wire, not a behaviour that admins share): an incident holding one is at least medium.
+    conclusive_rules: frozenset[str] = frozenset({"rathunt.network.njrat-protocol"})
 
 
 @dataclass(slots=True)
@@ -68,6 +72,10 @@ def score_incident(stages: Sequence[tuple[str, list[Finding]]], options: Inciden
 
     rules = {finding.rule_id for finding in findings}
     confidence = _grade(total, len(reached), order, len(rules), options, lines)
+    conclusive = sorted(rules & options.conclusive_rules)
+    if confidence == "low" and conclusive:
+        confidence = "medium"
+        lines.append(f"conclusive evidence ({', '.join(conclusive)}): at least medium")
     return Score(confidence, round(total, 2), lines)
 
 
