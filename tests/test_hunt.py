@@ -235,3 +235,19 @@ def test_a_rule_rejected_at_compile_time_is_named_in_the_problems(
     assert str(rule) in problem and "0b6a5f9e-3c1d-4e7a-9f2b-8d4c6e1a2b3c" in problem
     assert "'filter' not defined" in problem
     assert problem in caplog.messages  # logged too, as the summary lists only the first few
+
+
+def test_hunting_a_whole_simulation_folder_skips_nothing(tmp_path: Path) -> None:
+    runner = CliRunner()
+    for name, extra in (("attack", []), ("benign", ["--benign-only"])):
+        done = runner.invoke(
+            main,
+            ["simulate", "njrat", "--hosts", "2", "--days", "0.2", "-o", str(tmp_path / name)]
+            + extra,
+        )
+        assert done.exit_code == 0, done.output
+    assert not (tmp_path / "benign" / "labels.jsonl").exists()
+    result = hunt([tmp_path], HuntOptions(packs=["njrat"]))
+    # labels.jsonl and the two simulation.json manifests are not telemetry.
+    assert (result.counts.files_failed, result.counts.records_skipped) == (0, 0)
+    assert result.counts.files_ignored == 3

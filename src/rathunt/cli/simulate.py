@@ -147,9 +147,10 @@ def njrat(
     summary = write_simulation(options, out, fmt, compress)
     if (click.get_current_context().obj or {}).get("quiet"):  # `rathunt -q simulate ...`
         return
+    labels = f"labels in {out}/labels.jsonl" if summary.labelled else "no labels (benign only)"
     click.echo(
         f"{summary.events} events ({summary.labelled} malicious) in {summary.files} "
-        f"files under {out}/telemetry; labels in {out}/labels.jsonl"
+        f"files under {out}/telemetry; {labels}"
     )
     for stage, count in summary.stages.items():
         click.echo(f"  {stage}: {count}")

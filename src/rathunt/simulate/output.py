@@ -1,7 +1,8 @@
 """Writing a simulation to disk: telemetry per host and channel, labels, and a manifest.
 
     OUT/telemetry/<HOST>/<Sysmon|Security|System>.<jsonl|ndjson|xml>
-    OUT/labels.jsonl        one line per malicious event (host, channel, record_id, stage...)
+    OUT/labels.jsonl        one line per malicious event (host, channel, record_id, stage...);
+                            absent when the run is benign noise only
     OUT/simulation.json     the options, where each intrusion ran, and the counts
 
 Telemetry and labels live apart so `rathunt hunt OUT/telemetry` reads only events.
@@ -119,6 +120,10 @@ def write_simulation(
                     labels.write(record.to_json() + b"\n")
     finally:
         files.close()
+    if not any(stages.values()):
+        # Benign noise only: no labels file, rather than an empty one that reads as a broken
+        # export when the whole folder is hunted.
+        (out / "labels.jsonl").unlink()
     if compress:
         _gzip_all(telemetry)
     summary.events = sum(channels.values())
@@ -173,7 +178,7 @@ def _write_manifest(out: Path, options: SimOptions, summary: SimSummary) -> None
     manifest["format"] = summary.format
     manifest["compressed"] = summary.compressed
     manifest["telemetry"] = "telemetry"
-    manifest["labels"] = "labels.jsonl"
+    manifest["labels"] = "labels.jsonl" if summary.labelled else None
     manifest["counts"] = {
         "events": summary.events,
         "labelled": summary.labelled,

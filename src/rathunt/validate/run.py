@@ -81,7 +81,8 @@ def source_from_path(path: str | Path, labels: str | Path | None = None) -> Sour
     if not path.exists():
         raise ConfigError("no such file or directory", path=str(path))
     if labels is None and (path / "simulation.json").is_file():
-        return Source(path.name, [path / "telemetry"], path / "labels.jsonl")
+        labelled = path / "labels.jsonl"
+        return Source(path.name, [path / "telemetry"], labelled if labelled.is_file() else None)
     if labels is None and (path / "labels.jsonl").is_file():
         raise ConfigError(
             "labels.jsonl sits among the telemetry",
@@ -115,8 +116,8 @@ def validate(sources: Sequence[Source], options: ValidateOptions) -> ValidationR
     unlabelled = [s.name for s in sources if s.labels is None]
     if unlabelled:
         log.warning(
-            "no labels for %s: every finding there is scored as a false positive on benign "
-            "events; give --labels FILE (or a simulation directory) to score detections",
+            "no labels for %s (benign-only simulation or unlabelled telemetry): every finding "
+            "there is scored as a false positive; give --labels FILE to score detections",
             ", ".join(unlabelled),
         )
     paths = [p for s in sources for p in s.telemetry]
