@@ -240,11 +240,8 @@ def test_a_rule_rejected_at_compile_time_is_named_in_the_problems(
 def test_hunting_a_whole_simulation_folder_skips_nothing(tmp_path: Path) -> None:
     runner = CliRunner()
     for name, extra in (("attack", []), ("benign", ["--benign-only"])):
-        done = runner.invoke(
-            main,
-            ["simulate", "njrat", "--hosts", "2", "--days", "0.2", "-o", str(tmp_path / name)]
-            + extra,
-        )
+        args = ["simulate", "njrat", "--hosts", "2", "--days", "0.2", "-o", str(tmp_path / name)]
+        done = runner.invoke(main, [*args, *extra])
         assert done.exit_code == 0, done.output
     assert not (tmp_path / "benign" / "labels.jsonl").exists()
     result = hunt([tmp_path], HuntOptions(packs=["njrat"]))
