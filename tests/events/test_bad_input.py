@@ -152,7 +152,20 @@ def test_json_that_is_not_telemetry_is_ignored_in_a_walk_and_fails_when_named(
     named = ReadStats()
     assert list(read_paths([labels], stats=named)) == []
     assert (named.files_failed, named.records_skipped) == (1, 0)
-    assert "first record is no event" in str(named.problems[0])
+    assert "record(s) are no event" in str(named.problems[0])
+
+
+def test_a_header_line_before_the_events_costs_that_line_only(tmp_path: Path) -> None:
+    good = '{"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Image": "x"}'
+    for name, text in (
+        ("lines.jsonl", '{"exported_by": "tool"}\n' + f"{good}\n" * 100),
+        ("array.json", '[{"exported_by": "tool"}, ' + ", ".join([good] * 100) + "]"),
+    ):
+        path = tmp_path / name
+        path.write_text(text)
+        stats = ReadStats()
+        assert len(list(read_paths([tmp_path / name], stats=stats))) == 100
+        assert (stats.records_skipped, stats.files_failed, stats.files_ignored) == (1, 0, 0)
 
 
 def test_a_bad_record_after_good_ones_is_skipped_not_the_file(tmp_path: Path) -> None:

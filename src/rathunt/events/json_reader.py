@@ -39,15 +39,14 @@ def read_json_lines(
     else:
         stream = open_text(path, compressed, encoding)
     number = 0
-    first = True
+    lead = _Lead()
     with stream:
         lines: Iterator[bytes | str] = iter(stream)
         try:
             for number, line in enumerate(lines, 1):
                 if not line.strip():
                     continue
-                event = _line_event(path, number, line, problems, counts, first)
-                first = False
+                event = _line_event(path, number, line, problems, counts, lead)
                 if event is not None:
                     yield event
         except _STREAM_ERRORS as err:
@@ -57,6 +56,7 @@ def read_json_lines(
                 hint="copy or decompress the file again",
                 skipped=1,
             )
+    lead.close(path, problems)
 
 
 def _line_event(
@@ -65,7 +65,7 @@ def _line_event(
     line: bytes | str,
     problems: ProblemLog,
     counts: dict[str, int],
-    first: bool,
+    lead: _Lead,
 ) -> Event | None:
     if number == 1 and isinstance(line, bytes) and line.startswith(b"\xef\xbb\xbf"):
         line = line[3:]
@@ -74,7 +74,7 @@ def _line_event(
     except orjson.JSONDecodeError as err:
         problems.add(f"bad JSON line skipped: {err}", where=f"line {number}", skipped=1)
         return None
-    return _event(record, Provenance(path, number, "jsonl-line"), problems, counts, first)
+    return _event(record, Provenance(path, number, "jsonl-line"), problems, counts, lead)
 
 
 def read_json_documents(
@@ -83,8 +83,9 @@ def read_json_documents(
     """Events of a JSON array or of a sequence of JSON documents."""
     with open_text(path, compressed, text_encoding(head)) as stream:
         window = _Window(stream)
+        lead = _Lead()
         try:
-            yield from _documents(path, window, problems, counts)
+            yield from _documents(path, window, problems, counts, lead)
         except _STREAM_ERRORS as err:
             problems.add(
                 f"file breaks off: {err}",
@@ -92,10 +93,11 @@ def read_json_documents(
                 hint="copy or decompress the file again",
                 skipped=1,
             )
+        lead.close(path, problems)
 
 
 def _documents(
-    path: str, window: _Window, problems: ProblemLog, counts: dict[str, int]
+    path: str, window: _Window, problems: ProblemLog, counts: dict[str, int], lead: _Lead
 ) -> Iterator[Event]:
     window.skip_blank()
     in_array = window.peek() == "["
@@ -135,7 +137,7 @@ def _documents(
                 return
             problems.add(f"bad JSON document skipped: {record.msg}", where=where, skipped=1)
             continue
-        event = _event(record, provenance, problems, counts, index == 1)
+        event = _event(record, provenance, problems, counts, lead)
         if event is not None:
             yield event
 
@@ -145,27 +147,69 @@ def _event(
     provenance: Provenance,
     problems: ProblemLog,
     counts: dict[str, int],
-    first: bool = False,
+    lead: _Lead,
 ) -> Event | None:
-    """The record's event; a file whose first record is no event at all is not telemetry."""
+    """The record's event; a file that starts with no event at all is not telemetry."""
     try:
         event, layout = normalise(record, provenance)
     except NotAnEvent as err:
-        if first:
-            raise NotTelemetryError(
-                "JSON, but its first record is no event in any layout rathunt reads "
-                "(evtx_dump, Winlogbeat/ECS, flat Sigma fields)",
-                path=provenance.path,
-                where=err.where,
-                hint=err.hint,
-            ) from err
-        problems.add(err.message, where=err.where, hint=err.hint, skipped=1)
+        lead.hold(err, provenance.path, problems)
         return None
     except InputError as err:
         problems.add(err.message, where=err.where, hint=err.hint, skipped=1)
         return None
+    lead.settle(problems)
     counts[layout] = counts.get(layout, 0) + 1
     return event
+
+
+class _Lead:
+    """Records before a file's first event that are no event in any layout.
+
+    A file whose first LEAD_RECORDS records (or all of them) are such records is JSON but not
+    telemetry (a labels file, a manifest), told apart from telemetry with a stray header line:
+    once an event follows, the held records are reported as skipped, one by one.
+    """
+
+    __slots__ = ("held", "open")
+
+    def __init__(self) -> None:
+        self.held: list[InputError] = []
+        self.open = True
+
+    def hold(self, err: InputError, path: str, problems: ProblemLog) -> None:
+        if not self.open:
+            problems.add(err.message, where=err.where, hint=err.hint, skipped=1)
+            return
+        self.held.append(err)
+        if len(self.held) >= LEAD_RECORDS:
+            self._not_telemetry(path)
+
+    def settle(self, problems: ProblemLog) -> None:
+        if self.open:
+            self.open = False
+            for err in self.held:
+                problems.add(err.message, where=err.where, hint=err.hint, skipped=1)
+            self.held.clear()
+
+    def close(self, path: str, problems: ProblemLog) -> None:
+        """At the end of the file: held records with no event after them mean no telemetry."""
+        if self.open and self.held:
+            self._not_telemetry(path)
+
+    def _not_telemetry(self, path: str) -> None:
+        first = self.held[0]
+        raise NotTelemetryError(
+            f"JSON, but its first {len(self.held)} record(s) are no event in any layout "
+            "rathunt reads (evtx_dump, Winlogbeat/ECS, flat Sigma fields)",
+            path=path,
+            where=first.where,
+            hint=first.hint,
+        )
+
+
+# Leading non-event records after which a JSON file is taken for no telemetry at all.
+LEAD_RECORDS = 8
 
 
 class _Window:
