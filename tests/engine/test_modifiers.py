@@ -370,6 +370,23 @@ def test_backtracking_regex_is_cut_off_and_named_not_hung() -> None:
     assert matches(rule, sysmon_process(CommandLine="aaaa"))
 
 
+def test_a_pattern_that_keeps_timing_out_stops_being_searched() -> None:
+    import time
+
+    from rathunt.engine import Engine
+    from rathunt.engine.values import FALLBACK_REGEX_SECONDS, FALLBACK_REGEX_TIMEOUTS
+
+    rule = rule_from_yaml(_selection(r"CommandLine|re: '^(a|aa)+\1$'"))
+    engine = Engine([rule])
+    hostile = [sysmon_process(CommandLine="a" * 50_000 + "b") for _ in range(40)]
+    started = time.perf_counter()
+    assert list(engine.match(hostile)) == []
+    # Only the first few searches spend their time limit; the rest fail at once.
+    assert time.perf_counter() - started < (FALLBACK_REGEX_TIMEOUTS + 10) * FALLBACK_REGEX_SECONDS
+    assert engine.stats.errors == 40
+    assert "no longer searched" in str(engine.stats.problems[-1])
+
+
 def test_keyword_matches_any_string_value() -> None:
     rule = rule_from_yaml("    keywords:\n        - 'Akagi_64'\n    condition: keywords")
     assert matches(rule, sysmon_process())

@@ -25,6 +25,9 @@ from rathunt.model import FieldValue
 # attacker's value can make such a pattern backtrack for ever, so a search that runs out of
 # time counts as an evaluation problem (named with its record) and as no match.
 FALLBACK_REGEX_SECONDS = 0.1
+# After this many searches run out of time, a pattern is not searched again in this run: each
+# later evaluation fails at once (still counted), so hostile values cannot add 0.1 s each.
+FALLBACK_REGEX_TIMEOUTS = 5
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
@@ -167,6 +170,7 @@ class RegexTest(ValueTest):
     pattern: Any
     bounded: bool  # True when the backtracking fallback engine runs it, under a time limit
     needles: tuple[str, ...] | None
+    timeouts: int = 0
 
     def __call__(self, value: FieldValue, fields: dict[str, FieldValue]) -> bool:
         text = as_text(value)
@@ -179,9 +183,15 @@ class RegexTest(ValueTest):
                 return False
         if not self.bounded:
             return self.pattern.search(text) is not None
+        if self.timeouts >= FALLBACK_REGEX_TIMEOUTS:
+            raise ValueError(
+                f"regex {self.source!r} is no longer searched: it ran out of time "
+                f"{self.timeouts} times in this run"
+            )
         try:
             return self.pattern.search(text, timeout=FALLBACK_REGEX_SECONDS) is not None
         except TimeoutError as error:
+            self.timeouts += 1
             raise ValueError(
                 f"regex {self.source!r} ran past {FALLBACK_REGEX_SECONDS} s on a value of "
                 f"{len(text)} characters (catastrophic backtracking)"
