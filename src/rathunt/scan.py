@@ -97,7 +97,8 @@ def scan_all(
     `baseline` (path and config, or None).
     """
     chunks = chunk(sources)
-    workers = min(workers if workers > 0 else (os.cpu_count() or 1), len(chunks))
+    cores = os.cpu_count() or 1
+    workers = min(workers if workers > 0 else cores, cores, len(chunks))
     if workers <= 1:
         _init_worker(state)
         try:

@@ -101,10 +101,11 @@ def _format_of(output: Path | None, given: str | None) -> str:
 )
 @click.option(
     "--workers",
-    type=int,
+    type=click.IntRange(min=0),
     default=1,
     show_default=True,
-    help="Worker processes for reading and matching (0: one per core).",
+    help="Worker processes for reading and matching (0: one per core; at most one per core "
+    "and one per 32 MB chunk of input are used).",
 )
 @click.option("--top", type=int, default=10, show_default=True, help="Rows per summary table.")
 @click.option("-q", "--quiet", "quiet_here", is_flag=True, help="No summary and no progress bar.")
