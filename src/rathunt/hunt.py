@@ -273,14 +273,6 @@ def _filter_level(findings: list[Finding], min_level: str | None) -> list[Findin
     return [f for f in findings if LEVELS.index(f.level) >= floor]
 
 
-def fold_repeats(findings: list[Finding], window: timedelta) -> list[Finding]:
-    """Fold repeats of one rule on one host within each `window` into one finding."""
-    folder = Folder(window)
-    for finding in findings:
-        folder.add(finding)
-    return folder.findings()
-
-
 def _load_placeholders(path: str | Path | None) -> dict[str, list[str]] | None:
     if path is None:
         return None
