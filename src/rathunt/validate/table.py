@@ -34,12 +34,17 @@ SHORT = {
 }
 
 
+def _table(title: str, **options: object) -> Table:
+    """A table whose title never wraps, however few its rows and columns."""
+    return Table(title=title, title_justify="left", min_width=len(title) + 4, **options)  # type: ignore[arg-type]
+
+
 def _rule_column(table: Table) -> None:
     table.add_column("rule", no_wrap=True, overflow="ellipsis", max_width=60)
 
 
 def rules_table(result: ValidationResult) -> Table:
-    table = Table(title="Rules on labelled telemetry", title_justify="left")
+    table = _table("Rules on labelled telemetry")
     _rule_column(table)
     table.add_column("level")
     for column in ("TP", "FP", "FN"):
@@ -59,7 +64,7 @@ def stages_table(result: ValidationResult) -> Table:
     """Variants (rows) against stages (columns): detected, MISSED, or - when absent."""
     scores = result.scores
     stages = [s for s in STAGES if scores.stage_recall(s) is not None]
-    table = Table(title="Stages by variant", title_justify="left")
+    table = _table("Stages by variant")
     table.add_column("variant", no_wrap=True)
     for stage in stages:
         table.add_column(SHORT[stage], justify="center")
@@ -75,9 +80,8 @@ def matrix_table(result: ValidationResult) -> Table:
     scores = result.scores
     variants = scores.variants()
     legend = ", ".join(f"{n} {v}" for n, v in enumerate(variants, start=1))
-    table = Table(
-        title="Evasion matrix: labelled events each rule caught per variant",
-        title_justify="left",
+    table = _table(
+        "Evasion matrix: labelled events each rule caught per variant",
         caption=f"variants: {legend}",
         caption_justify="left",
     )
@@ -92,7 +96,7 @@ def matrix_table(result: ValidationResult) -> Table:
 
 
 def gates_table(result: ValidationResult) -> Table:
-    table = Table(title="Gates", title_justify="left")
+    table = _table("Gates")
     table.add_column("gate")
     table.add_column("result")
     table.add_column("detail")
