@@ -19,7 +19,7 @@ from rathunt.events.stats import ProblemLog
 from rathunt.model import Event
 from rathunt.network.firewall import FIREWALL_COLUMNS, firewall_event
 from rathunt.network.proxy import PROXY_COLUMNS, map_columns, proxy_event
-from rathunt.network.textlog import MAX_LINE, iter_lines, open_text
+from rathunt.network.textlog import MAX_LINE, iter_json_objects, open_text
 
 # A JSON array file is parsed whole; bigger ones must be JSON Lines.
 MAX_JSON_ARRAY = 64 * 1024 * 1024
@@ -76,17 +76,7 @@ def read_json(
             yield from _array(path, stream, kind, problems, counts)
             return
         stream.seek(0)
-        for number, line in iter_lines(stream, problems):
-            if not line.strip():
-                continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as err:
-                problems.add(f"not JSON: {err}", where=f"line {number}", skipped=1)
-                continue
-            if not isinstance(record, dict):
-                problems.add("not a JSON object", where=f"line {number}", skipped=1)
-                continue
+        for number, record in iter_json_objects(stream, problems):
             counts[f"{kind}-json"] = counts.get(f"{kind}-json", 0) + 1
             yield to_event(map_columns(record, columns), path, number)
 

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, Any, cast
 
+import orjson
+
 from rathunt.events.stats import ProblemLog
 from rathunt.model import Event, LogSource, Provenance
 
@@ -64,6 +66,24 @@ def iter_lines(stream: IO[str], problems: ProblemLog) -> Iterator[tuple[int, str
                 line = stream.readline(MAX_LINE + 1)
             continue
         yield number, line.rstrip("\r\n")
+
+
+def iter_json_objects(
+    stream: IO[str], problems: ProblemLog
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every JSON object line; other lines are counted as skipped."""
+    for number, line in iter_lines(stream, problems):
+        if not line.strip():
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as err:
+            problems.add(f"not JSON: {err}", where=f"line {number}", skipped=1)
+            continue
+        if not isinstance(record, dict):
+            problems.add("not a JSON object", where=f"line {number}", skipped=1)
+            continue
+        yield number, record
 
 
 def parse_time(value: Any) -> datetime | None:

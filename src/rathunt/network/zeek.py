@@ -13,11 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
-
 from rathunt.events.stats import ProblemLog
 from rathunt.model import Event, LogSource
-from rathunt.network.textlog import iter_lines, make_event, open_text, parse_time, to_int
+from rathunt.network.textlog import (
+    iter_json_objects,
+    iter_lines,
+    make_event,
+    open_text,
+    parse_time,
+    to_int,
+)
 from rathunt.network.wire import request_fields
 
 CATEGORIES = {"dns": ("dns",), "http": ("proxy",)}
@@ -103,17 +108,7 @@ def read_zeek_json(path: str, problems: ProblemLog, counts: dict[str, int]) -> I
     file name, or the fields present."""
     default = _path_of_file(path)
     with open_text(path) as stream:
-        for number, line in iter_lines(stream, problems):
-            if not line.strip():
-                continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as err:
-                problems.add(f"not JSON: {err}", where=f"line {number}", skipped=1)
-                continue
-            if not isinstance(record, dict):
-                problems.add("not a JSON object", where=f"line {number}", skipped=1)
-                continue
+        for number, record in iter_json_objects(stream, problems):
             kind = str(record.get("_path") or default or _path_of_fields(record))
             counts["zeek-json"] = counts.get("zeek-json", 0) + 1
             yield zeek_event(record, kind, path, number)
