@@ -11,13 +11,14 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from rathunt.engine import Match
 from rathunt.errors import ConfigError, RathuntError
 from rathunt.fold import Folder
-from rathunt.model import Event, Finding, Incident, RunCounts
+from rathunt.model import Event, Finding, Incident, RunCounts, Tactic, Technique
 from rathunt.rules import Rule, RuleSet, available_packs, load_pack, load_rules
 from rathunt.rules.attack import map_tags
 from rathunt.scan import Keys, batched, open_baseline, scan_all
@@ -105,14 +106,15 @@ def to_finding(rule: Rule, event: Event, matched: dict[str, Any]) -> Finding:
     )
 
 
-_ATTACK_CACHE: dict[int, tuple[Any, Any]] = {}
+@cache
+def _attack_of_tags(tags: tuple[str, ...]) -> tuple[tuple[Tactic, ...], tuple[Technique, ...]]:
+    # Keyed by the tags themselves: a cache keyed by rule identity could hand a new rule an
+    # old one's techniques once the old one is freed and its id reused.
+    return map_tags(tags)
 
 
-def _attack_of(rule: Rule) -> tuple[Any, Any]:
-    key = id(rule)
-    if key not in _ATTACK_CACHE:
-        _ATTACK_CACHE[key] = map_tags(rule.tags)
-    return _ATTACK_CACHE[key]
+def _attack_of(rule: Rule) -> tuple[tuple[Tactic, ...], tuple[Technique, ...]]:
+    return _attack_of_tags(tuple(rule.tags))
 
 
 def hunt(
