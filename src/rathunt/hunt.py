@@ -83,17 +83,41 @@ def load_hunt_rules(options: HuntOptions) -> RuleSet:
     return ruleset
 
 
-def to_finding(rule: Rule, event: Event, matched: dict[str, Any]) -> Finding:
+@dataclass(frozen=True, slots=True)
+class RuleFacts:
+    """What every finding of a rule repeats, worked out once per rule rather than per match."""
+
+    rule_id: str
+    title: str
+    level: str
+    status: str | None
+    tags: tuple[str, ...]
+    tactics: tuple[Tactic, ...]
+    techniques: tuple[Technique, ...]
+    pack: str | None
+
+    @classmethod
+    def of(cls, rule: Rule) -> RuleFacts:
+        tags = tuple(rule.tags)
+        tactics, techniques = _attack_of_tags(tags)
+        return cls(
+            rule.id, rule.title, rule.level, rule.status, tags, tactics, techniques, rule.pack
+        )
+
+
+def to_finding(
+    rule: Rule, event: Event, matched: dict[str, Any], facts: RuleFacts | None = None
+) -> Finding:
     """A finding for a rule that matched an event, with ATT&CK names from the rule's tags."""
-    tactics, techniques = _attack_of(rule)
+    facts = facts or RuleFacts.of(rule)
     return Finding(
-        rule_id=rule.id,
-        rule_title=rule.title,
-        level=rule.level,
-        status=rule.status,
-        tags=tuple(rule.tags),
-        tactics=tactics,
-        techniques=techniques,
+        rule_id=facts.rule_id,
+        rule_title=facts.title,
+        level=facts.level,
+        status=facts.status,
+        tags=facts.tags,
+        tactics=facts.tactics,
+        techniques=facts.techniques,
         logsource=event.logsource.name(),
         time=event.time,
         computer=event.computer,
@@ -102,7 +126,7 @@ def to_finding(rule: Rule, event: Event, matched: dict[str, Any]) -> Finding:
         record_id=event.record_id,
         matched=matched,
         provenance=event.provenance,
-        pack=rule.pack,
+        pack=facts.pack,
     )
 
 
@@ -111,10 +135,6 @@ def _attack_of_tags(tags: tuple[str, ...]) -> tuple[tuple[Tactic, ...], tuple[Te
     # Keyed by the tags themselves: a cache keyed by rule identity could hand a new rule an
     # old one's techniques once the old one is freed and its id reused.
     return map_tags(tags)
-
-
-def _attack_of(rule: Rule) -> tuple[tuple[Tactic, ...], tuple[Technique, ...]]:
-    return _attack_of_tags(tuple(rule.tags))
 
 
 def hunt(
@@ -144,12 +164,12 @@ def hunt(
     folder = Folder(options.fold_window)
     records = evaluation_errors = 0
     evaluation_problems: list[RathuntError] = []
+    known: dict[int, RuleFacts] = {}  # by rule index, for this run
     files = list(sources(list(paths), stats))
     network_files, files = _split_network(files)
     book = _address_book() if network_files else None
     state = {
         "engine": engine,
-        "rules": ruleset.rules,
         "batch_size": options.batch_size,
         "baseline": (options.baseline, options.baseline_config) if options.baseline else None,
         "addresses": book is not None,
@@ -172,12 +192,15 @@ def hunt(
                 if ordinal in repeats:
                     continue
                 rule = ruleset.rules[rule_index]
+                facts = known.get(rule_index)
+                if facts is None:
+                    facts = known[rule_index] = RuleFacts.of(rule)
                 if correlator is not None:
                     for finding in correlator.feed(Match(rule, event, matched)):
                         folder.add(finding)
                     if correlator.suppressed(rule):
                         continue
-                folder.add(to_finding(rule, event, matched))
+                folder.add(to_finding(rule, event, matched, facts))
             for ordinal, finding in part.departures:
                 if ordinal not in repeats:
                     folder.add(finding)

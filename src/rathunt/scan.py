@@ -93,7 +93,7 @@ def scan_all(
 ) -> Iterator[Iterable[Part]]:
     """Each chunk's parts, in file order.
 
-    `state` holds the compiled `engine`, its `rules`, `batch_size`, `dedupe`, `addresses` and
+    `state` holds the compiled `engine`, `batch_size`, `dedupe`, `addresses` and
     `baseline` (path and config, or None).
     """
     chunks = chunk(sources)
@@ -114,7 +114,8 @@ def scan_all(
     # `if __name__ == "__main__":` (workers import the main module).
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["rathunt.scan", "rathunt.engine", "rathunt.events"])
-    payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    lean = {**state, "engine": state["engine"].for_workers()}
+    payload = pickle.dumps(lean, protocol=pickle.HIGHEST_PROTOCOL)
     with context.Pool(workers, initializer=_init_worker, initargs=(payload,)) as pool:
         yield from pool.imap(_scan_chunk_whole, chunks, chunksize=1)
 
@@ -144,7 +145,6 @@ def scan_chunk(sources: list[Source]) -> Iterator[Part]:
     from rathunt.events.dedup import record_key
 
     engine = _STATE["engine"]
-    index = _STATE["index"]
     baseline = _baseline()
     dedupe = _STATE["dedupe"]
     stats = ReadStats()
@@ -160,11 +160,7 @@ def scan_chunk(sources: list[Source]) -> Iterator[Part]:
         if dedupe:
             for event in batch:
                 part.keys.add(record_key(event))
-        positions = {id(event): i for i, event in enumerate(batch)}
-        for match in engine.match(batch):
-            part.matches.append(
-                (positions[id(match.event)], index[id(match.rule)], match.event, match.matched)
-            )
+        part.matches.extend(engine.match_indexed(batch))
         if baseline is not None:
             places = {(e.provenance.path, e.provenance.record): i for i, e in enumerate(batch)}
             for finding in baseline.score(batch):
@@ -202,7 +198,6 @@ def _init_worker(state: dict[str, Any] | bytes) -> None:
     assert isinstance(state, dict)
     _STATE.clear()
     _STATE.update(state)
-    _STATE["index"] = {id(rule): i for i, rule in enumerate(state["rules"])}
     _STATE["opened"] = None
 
 

@@ -52,9 +52,18 @@ class EngineStats:
     problems: list[RuleError] = field(default_factory=list)  # the first few of those
 
 
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    """What a worker's copy of the engine keeps of a rule: enough to name it in a problem."""
+
+    id: str
+    path: str | None
+
+
 @dataclass(slots=True)
 class _Compiled:
-    rule: Rule
+    rule: Rule | RuleRef
+    index: int  # the rule's position in the list the engine was built from
     tree: Node
     fields: tuple[str, ...]
     product: str | None
@@ -72,8 +81,8 @@ class Engine:
         self.stats = EngineStats()
         self._rules: list[_Compiled] = []
         self._by_source: dict[LogSource, tuple[list[_Compiled], Prefilter]] = {}
-        for rule in rules:
-            self._add(rule)
+        for index, rule in enumerate(rules):
+            self._add(rule, index)
         log.info(
             "compiled %d rules: %d full, %d degraded, %d rejected; %d correlations left to "
             "correlate",
@@ -84,12 +93,12 @@ class Engine:
             self.stats.correlations,
         )
 
-    def _add(self, rule: Rule) -> None:
+    def _add(self, rule: Rule, index: int) -> None:
         self.stats.rules += 1
         if rule.is_correlation:
             self.stats.correlations += 1
             return
-        compiled = self._compile(rule)
+        compiled = self._compile(rule, index)
         status = rule.support.status
         setattr(self.stats, status, getattr(self.stats, status) + 1)
         if compiled is not None:
@@ -97,7 +106,7 @@ class Engine:
             if not compiled.tree.necessary():
                 self.stats.unfiltered += 1
 
-    def _compile(self, rule: Rule) -> _Compiled | None:
+    def _compile(self, rule: Rule, index: int) -> _Compiled | None:
         sigma = rule.sigma
         # The status is this compilation's: a rule compiled again (say, now with placeholder
         # values) must not keep an earlier verdict.
@@ -118,6 +127,7 @@ class Engine:
         source = sigma.logsource
         return _Compiled(
             rule,
+            index,
             result.tree,
             fields,
             _lower(source.product),
@@ -127,7 +137,43 @@ class Engine:
 
     def match(self, batch: Sequence[Event]) -> Iterator[Match]:
         """Every (rule, event) match in the batch, events in order, rules in load order."""
-        found: list[list[Match]] = [[] for _ in batch]
+        for _, compiled, event in self._matches(batch):
+            yield _match(_rule_of(compiled), event, compiled.fields)
+
+    def match_indexed(
+        self, batch: Sequence[Event]
+    ) -> Iterator[tuple[int, int, Event, dict[str, FieldValue]]]:
+        """The matches as (position in the batch, index of the rule in the list the engine
+        was built from, event, matched fields): what a worker sends back."""
+        for position, compiled, event in self._matches(batch):
+            fields = event.fields
+            matched = {name: fields[name] for name in compiled.fields if name in fields}
+            yield position, compiled.index, event, matched
+
+    def for_workers(self) -> Engine:
+        """A copy to pickle for worker processes: the compiled trees without the pySigma
+        rules behind them, which would cost seconds to unpickle in each worker. The copy
+        matches with `match_indexed` only."""
+        copy = Engine.__new__(Engine)
+        copy.placeholders = self.placeholders
+        copy.stats = EngineStats()
+        copy._by_source = {}
+        copy._rules = [
+            _Compiled(
+                RuleRef(_rule_id(c.rule), c.rule.path),
+                c.index,
+                c.tree,
+                c.fields,
+                c.product,
+                c.service,
+                c.category,
+            )
+            for c in self._rules
+        ]
+        return copy
+
+    def _matches(self, batch: Sequence[Event]) -> Iterator[tuple[int, _Compiled, Event]]:
+        found: list[list[_Compiled]] = [[] for _ in batch]
         for logsource, positions in _by_logsource(batch).items():
             rules, prefilter = self._source(logsource)
             if not rules:
@@ -137,16 +183,19 @@ class Engine:
             for position, event, admitted in zip(positions, group, candidates, strict=True):
                 for index in admitted:
                     if self._evaluate(rules[index], event):
-                        found[position].append(_match(rules[index], event))
-        for matches in found:
-            yield from matches
+                        found[position].append(rules[index])
+        for position, matched in enumerate(found):
+            if matched:
+                event = batch[position]
+                for compiled in matched:
+                    yield position, compiled, event
 
     def match_reference(self, batch: Sequence[Event]) -> Iterator[Match]:
         """The same matches, by evaluating every applicable rule on every event (slow)."""
         for event in batch:
             for compiled in self._source(event.logsource)[0]:
                 if self._evaluate(compiled, event):
-                    yield _match(compiled, event)
+                    yield _match(_rule_of(compiled), event, compiled.fields)
 
     def _evaluate(self, compiled: _Compiled, event: Event) -> bool:
         """One rule on one event; a value no test foresaw is counted, not fatal."""
@@ -156,14 +205,14 @@ class Engine:
             self._problem(compiled.rule, event, error)
             return False
 
-    def _problem(self, rule: Rule, event: Event, error: Exception) -> None:
+    def _problem(self, rule: Rule | RuleRef, event: Event, error: Exception) -> None:
         self.stats.errors += 1
         if len(self.stats.problems) >= MAX_PROBLEMS:
             return
         problem = RuleError(
             f"evaluation failed on {event.provenance}: {type(error).__name__}: {error}",
             path=rule.path,
-            rule_id=rule.id,
+            rule_id=_rule_id(rule),
             hint="the event was treated as not matching; please report the record",
         )
         self.stats.problems.append(problem)
@@ -171,7 +220,7 @@ class Engine:
 
     def rules_for(self, logsource: LogSource) -> list[Rule]:
         """The compiled rules that apply to events of this log source."""
-        return [compiled.rule for compiled in self._source(logsource)[0]]
+        return [_rule_of(compiled) for compiled in self._source(logsource)[0]]
 
     def _source(self, logsource: LogSource) -> tuple[list[_Compiled], Prefilter]:
         cached = self._by_source.get(logsource)
@@ -190,10 +239,19 @@ def _by_logsource(batch: Sequence[Event]) -> dict[LogSource, list[int]]:
     return groups
 
 
-def _match(compiled: _Compiled, event: Event) -> Match:
+def _match(rule: Rule, event: Event, names: tuple[str, ...]) -> Match:
     fields = event.fields
-    matched = {name: fields[name] for name in compiled.fields if name in fields}
-    return Match(compiled.rule, event, matched)
+    return Match(rule, event, {name: fields[name] for name in names if name in fields})
+
+
+def _rule_of(compiled: _Compiled) -> Rule:
+    if not isinstance(compiled.rule, Rule):
+        raise TypeError("a worker's copy of the engine matches by index only (match_indexed)")
+    return compiled.rule
+
+
+def _rule_id(rule: Rule | RuleRef) -> str:
+    return rule.id
 
 
 def _applies(compiled: _Compiled, logsource: LogSource) -> bool:

@@ -27,6 +27,7 @@ FORMATS = (
 FIREWALL_MARKS = {"action", "blocked", "dst_port", "src_port", "protocol"}
 PROXY_MARKS = {"c-uri", "cs-host", "c-useragent", "cs-method", "sc-status", "c-uri-stem"}
 ZEEK_MARKS = {"id.orig_h", "id.resp_h", "uid", "_path"}
+EVTX_MAGIC = b"ElfFile\x00"
 # Keys of Windows event JSON, which rathunt.events reads.
 WINDOWS_MARKS = {"eventid", "event", "winlog", "channel", "system", "eventdata"}
 
@@ -36,6 +37,9 @@ def detect_network_format(path: str | os.PathLike[str]) -> str | None:
     if not os.path.isfile(path):  # a named pipe would block the read below
         return None
     try:
+        with open(path, "rb") as probe:
+            if probe.read(len(EVTX_MAGIC)) == EVTX_MAGIC:
+                return None  # the commonest input: answered from eight bytes
         raw = read_head(os.fspath(path))
     except OSError:
         return None
