@@ -28,25 +28,26 @@ _POSSESSIVE = getattr(sre_constants, "POSSESSIVE_REPEAT", None)
 _IGNORECASE = re.IGNORECASE
 
 
-def regex_needles(source: str, flags: str) -> tuple[str, ...] | None:
-    """Case-folded literals one of which occurs in every match, or None if none is known."""
+def regex_needles(source: str, flags: str, shortest: int = MIN_NEEDLE) -> tuple[str, ...] | None:
+    """Case-folded literals (of `shortest` characters or more) one of which occurs in every
+    match, or None if none is known."""
     py_flags = re.IGNORECASE if "i" in flags else 0
     try:
         parsed = sre_parser.parse(source, py_flags)
     except (re.error, RecursionError, OverflowError, ValueError):
         return None
     ignorecase = bool(parsed.state.flags & _IGNORECASE) or _scan_flags(list(parsed))
-    best = _best(_sequence(list(parsed), ignorecase))
+    best = _best(_sequence(list(parsed), ignorecase, shortest))
     return tuple(sorted(best)) if best else None
 
 
-def _sequence(items: list[Any], ignorecase: bool) -> list[frozenset[str]]:
+def _sequence(items: list[Any], ignorecase: bool, shortest: int) -> list[frozenset[str]]:
     """Candidate needle sets of a sequence: each set holds alternatives, one must occur."""
     candidates: list[frozenset[str]] = []
     run: list[str] = []
 
     def close() -> None:
-        if len(run) >= MIN_NEEDLE:
+        if len(run) >= shortest:
             candidates.append(frozenset({"".join(run).casefold()}))
         run.clear()
 
@@ -56,21 +57,21 @@ def _sequence(items: list[Any], ignorecase: bool) -> list[frozenset[str]]:
             continue
         close()
         if op == _SUBPATTERN:
-            candidates.extend(_sequence(list(argument[-1]), ignorecase))
+            candidates.extend(_sequence(list(argument[-1]), ignorecase, shortest))
         elif op == _BRANCH:
-            alternatives = _branches(argument[1], ignorecase)
+            alternatives = _branches(argument[1], ignorecase, shortest)
             if alternatives:
                 candidates.append(alternatives)
         elif (op in _REPEATS or op == _POSSESSIVE) and argument[0] >= 1:
-            candidates.extend(_sequence(list(argument[2]), ignorecase))
+            candidates.extend(_sequence(list(argument[2]), ignorecase, shortest))
     close()
     return candidates
 
 
-def _branches(branches: list[Any], ignorecase: bool) -> frozenset[str] | None:
+def _branches(branches: list[Any], ignorecase: bool, shortest: int) -> frozenset[str] | None:
     union: set[str] = set()
     for branch in branches:
-        best = _best(_sequence(list(branch), ignorecase))
+        best = _best(_sequence(list(branch), ignorecase, shortest))
         if not best:
             return None
         union |= best

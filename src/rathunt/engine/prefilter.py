@@ -18,8 +18,8 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
-from operator import add
+from itertools import accumulate, repeat
+from operator import add, or_
 from typing import Any
 
 import ahocorasick
@@ -50,16 +50,31 @@ class Prefilter:
         """For each event, the positions of the rules it could match, in rule order."""
         masks = [self.always] * len(rows)
         for name, automaton in self.text:
-            values = [row.get(name) for row in rows]
-            texts = [value if type(value) is str else _text_of(value) for value in values]
-            _scan_column(automaton, texts, masks)
+            values, keys = _column(rows, name)
+            if keys:
+                hits = _scan_values(automaton, keys)
+                if hits:
+                    masks = list(map(or_, masks, map(hits.get, values, repeat(0))))
         for name, table in self.numbers:
-            _number_column(table, [row.get(name) for row in rows], masks)
+            values = list(map(dict.get, rows, repeat(name)))
+            try:
+                distinct = dict.fromkeys(values)
+            except TypeError:  # a list value (unnamed Data): the slow way, row by row
+                _number_rows(table, values, masks)
+                continue
+            hits = {value: bits for value in distinct if (bits := _number_bits(table, value))}
+            if hits:
+                masks = list(map(or_, masks, map(hits.get, values, repeat(0))))
         if self.keywords is not None:
             texts = ["\0".join([v for v in row.values() if type(v) is str]) for row in rows]
             _add_list_items(rows, texts)
-            _scan_column(self.keywords, texts, masks)
-        return [self._owners_of(mask) for mask in masks]
+            keys = [text for text in dict.fromkeys(texts) if text]
+            hits = _scan_values(self.keywords, keys) if keys else {}
+            if hits:
+                masks = list(map(or_, masks, map(hits.get, texts, repeat(0))))
+        # Rows of one batch share few distinct masks: each is resolved to rules once.
+        owners = {mask: self._owners_of(mask) for mask in set(masks)}
+        return list(map(owners.__getitem__, masks))
 
     def _owners_of(self, mask: int) -> list[int]:
         primaries = mask & self.primaries
@@ -74,25 +89,23 @@ class Prefilter:
         return found
 
 
-def _scan_column(automaton: Any, texts: list[str], masks: list[int]) -> None:
-    """One Aho-Corasick pass over a column's distinct values; each hit ORs its bits into the
-    rows holding that value. Columns repeat themselves (one image path, one user, one event
-    type on many rows), so each distinct value is scanned once per batch."""
-    if not any(texts):
-        return
-    distinct = list(dict.fromkeys(texts))
-    found = _scan_values(automaton, distinct)
-    if len(distinct) == len(texts):
-        for row, bits in enumerate(found):
-            masks[row] |= bits
-        return
-    by_value = dict(zip(distinct, found, strict=True))
-    for row, text in enumerate(texts):
-        masks[row] |= by_value[text]
+_PLAIN = frozenset({str, type(None)})
 
 
-def _scan_values(automaton: Any, texts: list[str]) -> list[int]:
-    """The bits every needle found in each text, from one pass over them all."""
+def _column(rows: Sequence[Fields], name: str) -> tuple[list[Any], list[str]]:
+    """A field's value per row (as text where it is not text already) and its distinct
+    non-empty texts. Columns repeat themselves (one image path, one user, one event type on
+    many rows), so each distinct value is scanned once per batch."""
+    values: list[Any] = list(map(dict.get, rows, repeat(name)))
+    if not set(map(type, values)) <= _PLAIN:
+        values = [value if type(value) is str else _text_of(value) for value in values]
+    keys = [key for key in dict.fromkeys(values) if key]
+    return values, keys
+
+
+def _scan_values(automaton: Any, texts: list[str]) -> dict[str, int]:
+    """The bits every needle found in each text, for the texts any needle is in, from one
+    pass over them all."""
     found = [0] * len(texts)
     # starts[i] is one past the NUL that ends text i (all in C: no Python loop per text).
     starts = list(map(add, accumulate(map(len, texts)), range(1, len(texts) + 1)))
@@ -102,27 +115,26 @@ def _scan_values(automaton: Any, texts: list[str]) -> list[int]:
         for row, text in enumerate(texts):
             for _end, bits in automaton.iter(text.casefold()):
                 found[row] |= bits
-        return found
-    for end, bits in automaton.iter(haystack):
-        found[bisect_right(starts, end)] |= bits
-    return found
+    else:
+        for end, bits in automaton.iter(haystack):
+            found[bisect_right(starts, end)] |= bits
+    return {text: bits for text, bits in zip(texts, found, strict=True) if bits}
 
 
-def _number_column(
-    table: dict[int | float, int], values: list[FieldValue], masks: list[int]
-) -> None:
+def _number_bits(table: dict[int | float, int], value: FieldValue) -> int:
+    if value is None:
+        return 0
+    number = value if type(value) is int else as_number(value)
+    return 0 if number is None else table.get(number, 0)
+
+
+def _number_rows(table: dict[int | float, int], values: list[FieldValue], masks: list[int]) -> None:
     for row, value in enumerate(values):
-        if value is None:
-            continue
         if isinstance(value, list | tuple):
             for item in value:
-                number = as_number(item)
-                if number is not None:
-                    masks[row] |= table.get(number, 0)
-            continue
-        number = value if type(value) is int else as_number(value)
-        if number is not None:
-            masks[row] |= table.get(number, 0)
+                masks[row] |= _number_bits(table, item)
+        else:
+            masks[row] |= _number_bits(table, value)
 
 
 def _text_of(value: FieldValue) -> str:

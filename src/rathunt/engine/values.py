@@ -92,11 +92,15 @@ class ValueTest:
 class TextTest(ValueTest):
     """A Sigma string: exact, prefix, suffix, contains, or a wildcard pattern."""
 
-    kind: str  # "exact" | "prefix" | "suffix" | "contains" | "any" | "glob"
+    kind: str  # "exact" | "prefix" | "suffix" | "contains" | "any" | "stars" | "glob"
     literal: str
     cased: bool
     needles: tuple[str, ...] | None
     pattern: Any = None  # compiled re2 pattern for "glob"
+    # For "stars" (literals between `*` wildcards, no `?`): the literals in order, and
+    # whether the first and the last are anchored to the ends of the value.
+    parts: tuple[str, ...] = ()
+    anchored: tuple[bool, bool] = (False, False)
 
     def __call__(self, value: FieldValue, fields: dict[str, FieldValue]) -> bool:
         text = as_text(value)
@@ -117,7 +121,32 @@ class TextTest(ValueTest):
             return text.startswith(self.literal)
         if kind == "any":
             return True
+        if kind == "stars":
+            return _match_stars(text, self.parts, self.anchored)
         return self.pattern.search(text) is not None
+
+
+def _match_stars(text: str, parts: tuple[str, ...], anchored: tuple[bool, bool]) -> bool:
+    """A `*`-only wildcard: each literal found in order, leftmost first, which is exact for
+    such patterns and needs no regex engine."""
+    start, end = 0, len(text)
+    first, last = 0, len(parts)
+    if anchored[0]:
+        if not text.startswith(parts[0]):
+            return False
+        start, first = len(parts[0]), 1
+    if anchored[1]:
+        if first >= last and anchored[0]:
+            return text == parts[0]
+        if not text.endswith(parts[-1]) or end - len(parts[-1]) < start:
+            return False
+        end, last = end - len(parts[-1]), last - 1
+    for part in parts[first:last]:
+        found = text.find(part, start, end)
+        if found < 0:
+            return False
+        start = found + len(part)
+    return True
 
 
 def compile_text(parts: list[str | None], cased: bool) -> TextTest:
@@ -143,6 +172,7 @@ def compile_text(parts: list[str | None], cased: bool) -> TextTest:
             star_count_ok = len(stars) == int(first_star) + int(last_star)
             if kind and star_count_ok:
                 return TextTest(kind, literal, cased, needles)
+        return _stars(parts, fold, cased, needles)
 
     regex = ["^"]
     for part in parts:
@@ -155,6 +185,28 @@ def compile_text(parts: list[str | None], cased: bool) -> TextTest:
     regex.append("$")
     pattern = re2.compile("(?s)" + "".join(regex), options=_RE2_OPTIONS)
     return TextTest("glob", "", cased, needles, pattern)
+
+
+def _stars(
+    parts: list[str | None], fold: Any, cased: bool, needles: tuple[str, ...] | None
+) -> TextTest:
+    """Literals between `*` wildcards (adjacent literals joined, repeated stars merged)."""
+    parts = [part for part in parts if part != ""]
+    literals: list[str] = []
+    joined = ""
+    for part in parts:
+        if part is None:
+            if joined:
+                literals.append(joined)
+            joined = ""
+        else:
+            joined += fold(part)
+    if joined:
+        literals.append(joined)
+    if not literals:
+        return TextTest("any", "", cased, None)
+    anchored = (parts[0] is not None, parts[-1] is not None)
+    return TextTest("stars", "", cased, needles, parts=tuple(literals), anchored=anchored)
 
 
 # Marker for Sigma's single-character wildcard inside compiled parts.
@@ -170,16 +222,19 @@ class RegexTest(ValueTest):
     pattern: Any
     bounded: bool  # True when the backtracking fallback engine runs it, under a time limit
     needles: tuple[str, ...] | None
+    # Literals one of which every match holds, however short: a `in` test on them spares
+    # most regex calls even where they are too short for the prefilter (a backtick, `0x`).
+    guard: tuple[str, ...] | None = None
     timeouts: int = 0
 
     def __call__(self, value: FieldValue, fields: dict[str, FieldValue]) -> bool:
         text = as_text(value)
         if text is None:
             return False
-        if self.needles:
+        if self.guard:
             # A literal every match contains, checked first: far cheaper than a regex call.
             folded = text.casefold()
-            if not any(needle in folded for needle in self.needles):
+            if not any(needle in folded for needle in self.guard):
                 return False
         if not self.bounded:
             return self.pattern.search(text) is not None
@@ -202,9 +257,10 @@ def compile_regex(source: str, flags: str) -> tuple[RegexTest, str | None]:
     """Compile with the linear-time engine; else Python's, bounded, and say why."""
     prefix = f"(?{flags})" if flags else ""
     needles = regex_needles(source, flags)
+    guard = regex_needles(source, flags, shortest=1)
     try:
         pattern = re2.compile(prefix + source, options=_RE2_OPTIONS)
-        return RegexTest(source, pattern, False, needles), None
+        return RegexTest(source, pattern, False, needles, guard), None
     except re2.error as error:
         reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else ""
     pattern = backtracking.compile(prefix + source)
@@ -212,7 +268,7 @@ def compile_regex(source: str, flags: str) -> tuple[RegexTest, str | None]:
         f"regex outside the linear-time engine ({reason or 'unsupported construct'}); "
         f"evaluated by a backtracking engine with a {FALLBACK_REGEX_SECONDS} s limit per value"
     )
-    return RegexTest(source, pattern, True, needles), feature
+    return RegexTest(source, pattern, True, needles, guard), feature
 
 
 @dataclass(slots=True)
