@@ -50,6 +50,10 @@ def test_worker_processes_give_the_same_answer(tmp_path: Path) -> None:
     one = hunt([tmp_path], HuntOptions(packs=["njrat"], workers=1))
     two = hunt([tmp_path], HuntOptions(packs=["njrat"], workers=2))
     assert one.findings and _keys(one) == _keys(two)
+    # Whole findings, correlations among them (workers send most events back as heads only).
+    assert any(f.extra.get("correlation") for f in one.findings)
+    assert one.findings == two.findings
+    assert one.incidents == two.incidents
     assert one.counts == two.counts
 
 

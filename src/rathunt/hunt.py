@@ -170,6 +170,7 @@ def hunt(
     book = _address_book() if network_files else None
     state = {
         "engine": engine,
+        "whole_events": _correlated(ruleset.rules, correlator),
         "batch_size": options.batch_size,
         "baseline": (options.baseline, options.baseline_config) if options.baseline else None,
         "addresses": book is not None,
@@ -309,6 +310,13 @@ def _load_placeholders(path: str | Path | None) -> dict[str, list[str]] | None:
 def _match_time(match: tuple[int, int, Event, dict[str, Any]]) -> tuple[int, Any]:
     moment = match[2].time
     return (0, moment) if moment is not None else (1, 0)
+
+
+def _correlated(rules: list[Rule], correlator: Any) -> frozenset[int]:
+    """Indices of the rules whose matches feed a correlation."""
+    if correlator is None:
+        return frozenset()
+    return frozenset(i for i, rule in enumerate(rules) if correlator.routes(rule))
 
 
 def correlator_for(rules: list[Rule], lateness: timedelta | None = None) -> Any:

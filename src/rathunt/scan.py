@@ -94,7 +94,8 @@ def scan_all(
 ) -> Iterator[Iterable[Part]]:
     """Each chunk's parts, in file order.
 
-    `state` holds the compiled `engine`, `batch_size`, `dedupe`, `addresses` and
+    `state` holds the compiled `engine`, `whole_events` (indices of the rules whose
+    matches must carry the whole event), `batch_size`, `dedupe`, `addresses` and
     `baseline` (path and config, or None).
     """
     chunks = chunk(sources)
@@ -179,8 +180,30 @@ def scan_chunk(sources: list[Source]) -> Iterator[Part]:
 
 
 def _scan_chunk_whole(sources: list[Source]) -> list[Part]:
-    """A worker's answer: every part of the chunk, sent back together."""
-    return list(scan_chunk(sources))
+    """A worker's answer: every part of the chunk, sent back together. A match's event goes
+    back whole only for rules that feed correlations (they group by any field); for the
+    rest a finding needs only the event's head, which is far cheaper to send."""
+    parts = list(scan_chunk(sources))
+    whole = _STATE.get("whole_events") or frozenset()
+    for part in parts:
+        heads: dict[int, Event] = {}
+        for n, (position, rule_index, event, matched) in enumerate(part.matches):
+            if rule_index in whole:
+                continue
+            head = heads.get(position)
+            if head is None:
+                head = heads[position] = _head(event)
+            part.matches[n] = (position, rule_index, head, matched)
+    return parts
+
+
+HEAD_FIELDS = ("Computer", "Channel", "EventID", "EventRecordID")
+
+
+def _head(event: Event) -> Event:
+    fields = event.fields
+    head = {name: fields[name] for name in HEAD_FIELDS if name in fields}
+    return Event(head, event.logsource, event.provenance, event.time)
 
 
 def batched(events: Iterable[Event], size: int) -> Iterator[list[Event]]:

@@ -146,6 +146,10 @@ class Correlator:
 
     # -- the public surface -------------------------------------------------------------
 
+    def routes(self, rule: Rule) -> bool:
+        """True for a rule whose matches some correlation takes in."""
+        return id(rule) in self._routes
+
     def suppressed(self, rule: Rule) -> bool:
         """True for a rule that only feeds correlations: its matches are not findings."""
         return id(rule) in self._suppressed
