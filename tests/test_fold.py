@@ -66,3 +66,36 @@ def test_baseline_departures_of_different_shapes_stay_apart() -> None:
         finding("baseline.process_pair", "ws1", 3, 3, baseline={"key": {"child": "cmd.exe"}}),
     ]
     assert [count for *_, count in folded(items, timedelta(hours=1))] == [1, 2]
+
+
+def test_repeat_folds_exactly_as_adding_the_finding_would() -> None:
+    """The hunt folds most matches with `repeat` (no finding built); in any arrival order
+    that must leave the same folds, counts and last times as `add` for every finding."""
+    chooser = random.Random(7)
+    for _ in range(200):
+        items = [
+            (rule, host, minutes, record)
+            for record, (rule, host, minutes) in enumerate(
+                (
+                    chooser.choice(["netsh", "run-key"]),
+                    chooser.choice(["ws1", "ws2"]),
+                    chooser.choice([0, 1, 1, 30, 59, 61, 125]),
+                )
+                for _ in range(12)
+            )
+        ]
+        plain, fast = Folder(timedelta(hours=1)), Folder(timedelta(hours=1))
+        for rule, host, minutes, record in items:
+            plain.add(finding(rule, host, minutes, record))
+            moment = START + timedelta(minutes=minutes)
+            place = Provenance("a.evtx", record, "evtx")
+            if not fast.repeat(rule, host, moment, place):
+                fast.add(finding(rule, host, minutes, record))
+
+        def summary(folder: Folder) -> list[tuple[object, ...]]:
+            return [
+                (f.rule_id, f.computer, f.record_id, f.count, f.extra.get("last_time"))
+                for f in folder.findings()
+            ]
+
+        assert summary(fast) == summary(plain), items

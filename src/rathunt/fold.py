@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from rathunt.model import Finding
+from rathunt.model import Finding, Provenance
 
 
 class Folder:
@@ -38,6 +38,27 @@ class Folder:
         first.count += other.count
         first.extra["last_time"] = _latest(first, other)
         self._folds[key] = first
+
+    def repeat(
+        self, rule_id: str, computer: str | None, moment: datetime | None, place: Provenance
+    ) -> bool:
+        """Fold a rule match into the fold it repeats, when that fold exists and its evidence
+        is no later than the match: True when folded, so no finding need be built for it
+        (the common case: most matches repeat an earlier one of their rule and host)."""
+        if self._seconds <= 0 or moment is None:
+            return False
+        head = self._folds.get((rule_id, computer, "", int(moment.timestamp() // self._seconds)))
+        if head is None or head.time is None or moment < head.time:
+            return False
+        if moment == head.time and (place.path, place.record) < (
+            head.provenance.path,
+            head.provenance.record,
+        ):
+            return False
+        head.count += 1
+        last = head.extra.get("last_time")
+        head.extra["last_time"] = moment if last is None or last < moment else last
+        return True
 
     def __len__(self) -> int:
         return len(self._folds) + len(self._loose)

@@ -201,7 +201,8 @@ def hunt(
                         folder.add(finding)
                     if correlator.suppressed(rule):
                         continue
-                folder.add(to_finding(rule, event, matched, facts))
+                if not folder.repeat(facts.rule_id, event.computer, event.time, event.provenance):
+                    folder.add(to_finding(rule, event, matched, facts))
             for ordinal, finding in part.departures:
                 if ordinal not in repeats:
                     folder.add(finding)
