@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rathunt.collector import collector_paused
 from rathunt.errors import RathuntError
 from rathunt.model import Event, Finding
 
@@ -219,7 +220,8 @@ def batched(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
 
 def _init_worker(state: dict[str, Any] | bytes) -> None:
     if isinstance(state, bytes):
-        state = pickle.loads(state)
+        with collector_paused():
+            state = pickle.loads(state)
     assert isinstance(state, dict)
     _STATE.clear()
     _STATE.update(state)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sigma.exceptions import SigmaError
 from sigma.rule import SigmaRule
 
+from rathunt.collector import collector_paused
 from rathunt.engine.compile import compile_rule
 from rathunt.engine.nodes import Node
 from rathunt.engine.prefilter import Prefilter, build_prefilter
@@ -81,8 +82,9 @@ class Engine:
         self.stats = EngineStats()
         self._rules: list[_Compiled] = []
         self._by_source: dict[LogSource, tuple[list[_Compiled], Prefilter]] = {}
-        for index, rule in enumerate(rules):
-            self._add(rule, index)
+        with collector_paused():
+            for index, rule in enumerate(rules):
+                self._add(rule, index)
         log.info(
             "compiled %d rules: %d full, %d degraded, %d rejected; %d correlations left to "
             "correlate",

@@ -20,6 +20,7 @@ from sigma.exceptions import SigmaError, SigmaRuleLocation
 from sigma.filters import SigmaFilter
 from sigma.rule import SigmaRule
 
+from rathunt.collector import collector_paused
 from rathunt.errors import ConfigError, RuleError
 from rathunt.rules.rule import Rule
 
@@ -87,6 +88,11 @@ def load_pack(name: str) -> RuleSet:
 
 def load_rules(paths: Sequence[str | Path], *, pack: str | None = None) -> RuleSet:
     """Load every rule under `paths` together, so filters and correlations see each other."""
+    with collector_paused():
+        return _load_rules(paths, pack)
+
+
+def _load_rules(paths: Sequence[str | Path], pack: str | None) -> RuleSet:
     ruleset = RuleSet()
     parsed: list[tuple[SigmaRule | SigmaCorrelationRule | SigmaFilter, Path]] = []
     for path in _expand(paths, ruleset):
