@@ -18,11 +18,12 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, repeat
+from itertools import accumulate, compress, repeat
 from operator import add, or_
 from typing import Any
 
 import ahocorasick
+import re2
 
 from rathunt.engine.nodes import Clause
 from rathunt.engine.values import as_number, as_text
@@ -42,17 +43,17 @@ class Prefilter:
     always: int = 0
     primaries: int = 0
     owners: list[tuple[int, int] | None] = field(default_factory=list)
-    text: list[tuple[str, Any]] = field(default_factory=list)
+    text: list[tuple[str, Needles]] = field(default_factory=list)
     numbers: list[tuple[str, dict[int | float, int]]] = field(default_factory=list)
-    keywords: Any = None
+    keywords: Needles | None = None
 
     def candidates(self, rows: Sequence[Fields]) -> list[list[int]]:
         """For each event, the positions of the rules it could match, in rule order."""
         masks = [self.always] * len(rows)
-        for name, automaton in self.text:
+        for name, needles in self.text:
             values, keys = _column(rows, name)
             if keys:
-                hits = _scan_values(automaton, keys)
+                hits = needles.scan(keys)
                 if hits:
                     masks = list(map(or_, masks, map(hits.get, values, repeat(0))))
         for name, table in self.numbers:
@@ -66,10 +67,9 @@ class Prefilter:
             if hits:
                 masks = list(map(or_, masks, map(hits.get, values, repeat(0))))
         if self.keywords is not None:
-            texts = ["\0".join([v for v in row.values() if type(v) is str]) for row in rows]
-            _add_list_items(rows, texts)
+            texts = list(map(_keyword_text, rows))
             keys = [text for text in dict.fromkeys(texts) if text]
-            hits = _scan_values(self.keywords, keys) if keys else {}
+            hits = self.keywords.scan(keys) if keys else {}
             if hits:
                 masks = list(map(or_, masks, map(hits.get, texts, repeat(0))))
         # Rows of one batch share few distinct masks: each is resolved to rules once.
@@ -103,22 +103,105 @@ def _column(rows: Sequence[Fields], name: str) -> tuple[list[Any], list[str]]:
     return values, keys
 
 
-def _scan_values(automaton: Any, texts: list[str]) -> dict[str, int]:
-    """The bits every needle found in each text, for the texts any needle is in, from one
-    pass over them all."""
-    found = [0] * len(texts)
-    # starts[i] is one past the NUL that ends text i (all in C: no Python loop per text).
-    starts = list(map(add, accumulate(map(len, texts)), range(1, len(texts) + 1)))
-    haystack = "\0".join(texts).casefold()
-    if len(haystack) != starts[-1] - 1:
-        # Case folding changed lengths (e.g. a German sharp s): positions must be per text.
-        for row, text in enumerate(texts):
-            for _end, bits in automaton.iter(text.casefold()):
-                found[row] |= bits
-    else:
-        for end, bits in automaton.iter(haystack):
-            found[bisect_right(starts, end)] |= bits
-    return {text: bits for text, bits in zip(texts, found, strict=True) if bits}
+# Up to this many needles, searching the joined texts once per needle (`str.find`, which
+# skips through text far faster than an automaton steps) beats one automaton pass.
+FEW_NEEDLES = 8
+
+
+class Needles:
+    """One field's needles, each with the clause bits it satisfies.
+
+    With `finder` (for keyword needles, which are few but meet every value of every event),
+    ASCII texts are first searched by RE2 for any needle at all, a DFA pass several times
+    faster than the automaton; only the texts it finds anything in are scanned exactly.
+    """
+
+    __slots__ = ("automaton", "finder", "table")
+
+    def __init__(self, table: dict[str, int], *, finder: bool = False) -> None:
+        self.table = dict(table)
+        self.automaton = _automaton(self.table) if len(self.table) > FEW_NEEDLES else None
+        self.finder = _finder(self.table) if finder else None
+
+    def scan(self, texts: list[str]) -> dict[str, int]:
+        """The bits the needles found in each text, for the texts any needle is in."""
+        if self.finder is None:
+            return self._scan(texts)
+        plain = list(compress(texts, map(str.isascii, texts)))
+        if not plain:
+            return self._scan(texts)
+        hits = (
+            self._scan([text for text in texts if not text.isascii()])
+            if len(plain) < len(texts)
+            else {}
+        )
+        if self.finder is _NOTHING:
+            return hits  # no needle is ASCII: no ASCII text can hold one
+        starts = list(map(add, accumulate(map(len, plain)), range(1, len(plain) + 1)))
+        haystack = "\0".join(plain).lower().encode("ascii")  # ASCII: lower() is casefold()
+        place = 0
+        while (found := self.finder.search(haystack, place)) is not None:
+            row = bisect_right(starts, found.start())
+            bits = self._bits_in(plain[row].lower())
+            if bits:
+                hits[plain[row]] = bits
+            place = starts[row]  # on in the next text
+        return hits
+
+    def _scan(self, texts: list[str]) -> dict[str, int]:
+        """One pass (or one `find` per needle) over all the texts."""
+        if not texts:
+            return {}
+        found = [0] * len(texts)
+        # starts[i] is one past the NUL that ends text i (all in C: no Python loop per text).
+        starts = list(map(add, accumulate(map(len, texts)), range(1, len(texts) + 1)))
+        haystack = "\0".join(texts).casefold()
+        if len(haystack) != starts[-1] - 1:
+            # Case folding changed lengths (e.g. a German sharp s): positions must be per text.
+            for row, text in enumerate(texts):
+                found[row] = self._bits_in(text.casefold())
+        elif self.automaton is None:
+            for needle, bits in self.table.items():
+                place = haystack.find(needle)
+                while place >= 0:
+                    row = bisect_right(starts, place)
+                    found[row] |= bits
+                    place = haystack.find(needle, starts[row])  # on in the next text
+        else:
+            for end, bits in self.automaton.iter(haystack):
+                found[bisect_right(starts, end)] |= bits
+        return {text: bits for text, bits in zip(texts, found, strict=True) if bits}
+
+    def _bits_in(self, text: str) -> int:
+        bits = 0
+        if self.automaton is None:
+            for needle, needle_bits in self.table.items():
+                if needle in text:
+                    bits |= needle_bits
+        else:
+            for _end, needle_bits in self.automaton.iter(text):
+                bits |= needle_bits
+        return bits
+
+
+_SEQUENCES = frozenset({list, tuple})
+
+
+def _keyword_text(fields: Fields) -> str:
+    """Every string value of an event, NUL-joined, with the string items of list values
+    (rare: unnamed Data)."""
+    values = fields.values()
+    text = "\0".join([value for value in values if type(value) is str])
+    if any(map(_SEQUENCES.__contains__, map(type, values))):
+        items = [
+            item
+            for value in values
+            if isinstance(value, list | tuple)
+            for item in value
+            if isinstance(item, str)
+        ]
+        text = "\0".join([text, *items])
+    return text
 
 
 def _number_bits(table: dict[int | float, int], value: FieldValue) -> int:
@@ -147,22 +230,6 @@ def _text_of(value: FieldValue) -> str:
     return as_text(value) or ""
 
 
-def _add_list_items(rows: Sequence[Fields], texts: list[str]) -> None:
-    """Keyword text also covers the string items of list values (rare: unnamed Data)."""
-    for row, fields in enumerate(rows):
-        kinds = set(map(type, fields.values()))
-        if list not in kinds and tuple not in kinds:
-            continue
-        items = [
-            item
-            for value in fields.values()
-            if isinstance(value, list | tuple)
-            for item in value
-            if isinstance(item, str)
-        ]
-        texts[row] = "\0".join([texts[row], *items])
-
-
 def build_prefilter(conditions: Sequence[list[Clause]]) -> Prefilter:
     """Build the prefilter for rules in this order; a rule without clauses always runs."""
     prefilter = Prefilter()
@@ -187,13 +254,25 @@ def build_prefilter(conditions: Sequence[list[Clause]]) -> Prefilter:
                     numbers[name][value] |= bit  # type: ignore[index]
 
     for name, table in needles.items():
-        automaton = _automaton(table)
         if name == "*":
-            prefilter.keywords = automaton
+            prefilter.keywords = Needles(table, finder=True)
         else:
-            prefilter.text.append((name, automaton))
+            prefilter.text.append((name, Needles(table)))
     prefilter.numbers = [(name, dict(table)) for name, table in numbers.items()]
     return prefilter
+
+
+_NOTHING: Any = object()  # a finder for a table without ASCII needles
+
+
+def _finder(table: dict[str, int]) -> Any:
+    """An RE2 pattern matching any ASCII needle of the table (bytes)."""
+    needles = [needle.encode("ascii") for needle in table if needle.isascii()]
+    if not needles:
+        return _NOTHING
+    options = re2.Options()
+    options.log_errors = False
+    return re2.compile(b"|".join(map(re2.escape, needles)), options=options)
 
 
 def _automaton(table: dict[str, int]) -> Any:

@@ -37,9 +37,12 @@ def detect_network_format(path: str | os.PathLike[str]) -> str | None:
     if not os.path.isfile(path):  # a named pipe would block the read below
         return None
     try:
-        with open(path, "rb") as probe:
-            if probe.read(len(EVTX_MAGIC)) == EVTX_MAGIC:
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            if os.read(descriptor, len(EVTX_MAGIC)) == EVTX_MAGIC:
                 return None  # the commonest input: answered from eight bytes
+        finally:
+            os.close(descriptor)
         raw = read_head(os.fspath(path))
     except OSError:
         return None
