@@ -21,7 +21,15 @@ from rathunt.fold import Folder
 from rathunt.model import Event, Finding, Incident, RunCounts, Tactic, Technique
 from rathunt.rules import Rule, RuleSet, available_packs, load_pack, load_rules
 from rathunt.rules.attack import map_tags
-from rathunt.scan import Keys, batched, open_baseline, scan_all
+from rathunt.scan import (
+    Keys,
+    batched,
+    chunk,
+    open_baseline,
+    scan_all,
+    warm_workers,
+    worker_count,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +46,7 @@ class HuntOptions:
     keep_duplicates: bool = False
     placeholders: str | Path | None = None
     batch_size: int = 4096
-    workers: int = 1
+    workers: int = 0  # 0: one per core (an input of one chunk runs in this process)
     baseline: str | Path | None = None
     baseline_config: str | Path | None = None
     incident_window: timedelta = timedelta(hours=24)
@@ -151,6 +159,14 @@ def hunt(
     from rathunt.events.reader import sources
 
     options = options or HuntOptions()
+    stats = ReadStats()
+    files = list(sources(list(paths), stats))
+    network_files, files = _split_network(files)
+    chunks = chunk(files)
+    workers = worker_count(options.workers, len(chunks))
+    if workers > 1:
+        warm_workers()  # the server imports rathunt while the rules load and compile
+
     ruleset = ruleset if ruleset is not None else load_hunt_rules(options)
     placeholders = _load_placeholders(options.placeholders)
     engine = Engine(ruleset.rules, placeholders=placeholders)
@@ -159,14 +175,11 @@ def hunt(
         log.warning("%s", problem)
     result = HuntResult(rules=ruleset.rules, problems=list(ruleset.problems))
 
-    stats = ReadStats()
     dedup = None if options.keep_duplicates else Deduplicator()
     folder = Folder(options.fold_window)
     records = evaluation_errors = 0
     evaluation_problems: list[RathuntError] = []
     known: dict[int, RuleFacts] = {}  # by rule index, for this run
-    files = list(sources(list(paths), stats))
-    network_files, files = _split_network(files)
     book = _address_book() if network_files else None
     state = {
         "engine": engine,
@@ -176,7 +189,7 @@ def hunt(
         "addresses": book is not None,
         "dedupe": dedup is not None,
     }
-    for parts in scan_all(files, state, options.workers):
+    for parts in scan_all(chunks, state, workers):
         for part in parts:
             if part.stats is not None:
                 stats.merge(part.stats)

@@ -90,18 +90,39 @@ class Part:
 _STATE: dict[str, Any] = {}
 
 
+def worker_count(asked: int, chunks: int) -> int:
+    """Processes a scan of `chunks` chunks uses: `asked` (0: one per core), at most one per
+    core and one per chunk; 1 means this process alone."""
+    cores = os.cpu_count() or 1
+    return max(1, min(asked if asked > 0 else cores, cores, chunks))
+
+
+def warm_workers() -> None:
+    """Start the workers' server process now, so that it imports rathunt while this process
+    loads and compiles the rules."""
+    from multiprocessing import forkserver
+
+    _context()
+    forkserver.ensure_running()
+
+
+def _context() -> Any:
+    # Workers start from a clean server process, not a fork of this one: a fork inherits
+    # the locks of DuckDB's and polars' threads and can hang.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["rathunt.scan", "rathunt.engine", "rathunt.events"])
+    return context
+
+
 def scan_all(
-    sources: list[Source], state: dict[str, Any], workers: int
+    chunks: list[list[Source]], state: dict[str, Any], workers: int
 ) -> Iterator[Iterable[Part]]:
-    """Each chunk's parts, in file order.
+    """Each chunk's parts, in file order, from `workers` processes (see `worker_count`).
 
     `state` holds the compiled `engine`, `whole_events` (indices of the rules whose
     matches must carry the whole event), `batch_size`, `dedupe`, `addresses` and
     `baseline` (path and config, or None).
     """
-    chunks = chunk(sources)
-    cores = os.cpu_count() or 1
-    workers = min(workers if workers > 0 else cores, cores, len(chunks))
     if workers <= 1:
         _init_worker(state)
         try:
@@ -111,13 +132,10 @@ def scan_all(
             close_baseline()
             gc.unfreeze()
         return
-    # Workers start from a clean server process, not a fork of this one: a fork inherits
-    # the locks of DuckDB's and polars' threads and can hang. They get the compiled engine
-    # pickled, which costs far less than loading the rules again. As with any Python
-    # multiprocessing, a script that calls this must guard its top level with
-    # `if __name__ == "__main__":` (workers import the main module).
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["rathunt.scan", "rathunt.engine", "rathunt.events"])
+    # Workers get the compiled engine pickled, which costs far less than loading the rules
+    # again. As with any Python multiprocessing, a script that calls this must guard its
+    # top level with `if __name__ == "__main__":` (workers import the main module).
+    context = _context()
     lean = {**state, "engine": state["engine"].for_workers()}
     payload = pickle.dumps(lean, protocol=pickle.HIGHEST_PROTOCOL)
     with context.Pool(workers, initializer=_init_worker, initargs=(payload,)) as pool:

@@ -102,10 +102,10 @@ def _format_of(output: Path | None, given: str | None) -> str:
 @click.option(
     "--workers",
     type=click.IntRange(min=0),
-    default=1,
+    default=0,
     show_default=True,
-    help="Worker processes for reading and matching (0: one per core; at most one per core "
-    "and one per 32 MB chunk of input are used).",
+    help="Processes for reading and matching: 0 for one per core, 1 for this process alone. "
+    "At most one per core and one per 32 MB chunk of input are used.",
 )
 @click.option("--top", type=int, default=10, show_default=True, help="Rows per summary table.")
 @click.option("-q", "--quiet", "quiet_here", is_flag=True, help="No summary and no progress bar.")
