@@ -83,3 +83,41 @@ def test_keyword_found_in_a_list_item() -> None:
     assert matches(rule, sysmon_process(Data=["x", "Invoke-Mimikatz -DumpCreds"]))
     assert matches(rule, sysmon_process(Data=("Invoke-Mimikatz",)))
     assert not matches(rule, sysmon_process(Data=["x", 7]))
+
+
+def test_keyword_search_over_ascii_and_folded_texts_in_one_batch() -> None:
+    """ASCII texts go through the RE2 finder, others through folding and the automaton; a
+    batch holding both must find each keyword in its own event, in any case."""
+    rule = rule_from_yaml(
+        "    keywords:\n        - 'sekurlsa::logonpasswords'\n        - 'STRASSE'\n"
+        "    condition: keywords"
+    )
+    texts = [
+        "mimikatz.exe SEKURLSA::LogonPasswords exit",  # ASCII, other case
+        "Microsoft® Windows® sekurlsa::logonpasswords",  # not ASCII
+        "die straße",  # folds to 'strasse', and changes length
+        "plain text",
+        "sekurlsa::logon passwords",  # broken needle
+    ]
+    events = [sysmon_process(EventRecordID=n, Description=text) for n, text in enumerate(texts)]
+    events.append(sysmon_process(EventRecordID=9, Data=["®", "sekurlsa::logonpasswords"]))
+    engine = Engine([rule])
+    fast = [m.event.record_id for m in engine.match(events)]
+    assert fast == [m.event.record_id for m in engine.match_reference(events)]
+    assert fast == [0, 1, 2, 9]
+
+
+def test_regex_guard_never_rejects_a_match() -> None:
+    """The short literal checked before a regex call must hold in every match."""
+    cases = [
+        (r"\w+`(?:\w+|-|.)`[\w+|\s]", "i`e`x (new-object net.webclient)", True),
+        (r"(?i)\$\{`?e`?n`?v`?:", "${E`NV:path}", True),
+        (r"0x[a-fA-F0-9]{8}", "ping 0x7F000001", True),
+        (r"0x[a-fA-F0-9]{8}", "ping 0X7F000001", False),  # case-sensitive regex
+        (r"(?:ab|cd)x", "zzCDx", False),
+        (r"(?i)(?:ab|cd)x", "zzCDx", True),
+    ]
+    for pattern, text, expected in cases:
+        rule = rule_from_yaml(f"    s:\n        CommandLine|re: '{pattern}'\n    condition: s")
+        event = sysmon_process(CommandLine=text)
+        assert matches(rule, event) is expected, (pattern, text)
