@@ -18,8 +18,8 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, repeat
-from operator import add, or_
+from itertools import accumulate, compress, filterfalse, repeat
+from operator import add, itemgetter, or_
 from typing import Any
 
 import ahocorasick
@@ -67,14 +67,30 @@ class Prefilter:
             if hits:
                 masks = list(map(or_, masks, map(hits.get, values, repeat(0))))
         if self.keywords is not None:
-            texts = list(map(_keyword_text, rows))
-            keys = [text for text in dict.fromkeys(texts) if text]
-            hits = self.keywords.scan(keys) if keys else {}
-            if hits:
-                masks = list(map(or_, masks, map(hits.get, texts, repeat(0))))
+            masks = self._keyword_masks(rows, masks, self.keywords)
         # Rows of one batch share few distinct masks: each is resolved to rules once.
         owners = {mask: self._owners_of(mask) for mask in set(masks)}
         return list(map(owners.__getitem__, masks))
+
+    @staticmethod
+    def _keyword_masks(rows: Sequence[Fields], masks: list[int], keywords: Needles) -> list[int]:
+        """Keyword needles against every string value: each event's ASCII values joined
+        into one text (scanned with the fast finder), its other values (few, and repeated
+        across events: `Microsoft®` product names) scanned once per batch each."""
+        parts = list(map(_keyword_parts, rows))
+        texts = list(map(itemgetter(0), parts))
+        keys = [text for text in dict.fromkeys(texts) if text]
+        hits = keywords.scan(keys) if keys else {}
+        if hits:
+            masks = list(map(or_, masks, map(hits.get, texts, repeat(0))))
+        others = [(row, part[1]) for row, part in enumerate(parts) if part[1]]
+        if others:
+            distinct = list(dict.fromkeys(value for _, values in others for value in values))
+            found = keywords.scan(distinct)
+            for row, values in others if found else ():
+                for value in values:
+                    masks[row] |= found.get(value, 0)
+        return masks
 
     def _owners_of(self, mask: int) -> list[int]:
         primaries = mask & self.primaries
@@ -187,21 +203,24 @@ class Needles:
 _SEQUENCES = frozenset({list, tuple})
 
 
-def _keyword_text(fields: Fields) -> str:
-    """Every string value of an event, NUL-joined, with the string items of list values
-    (rare: unnamed Data)."""
+def _keyword_parts(fields: Fields) -> tuple[str, tuple[str, ...]]:
+    """An event's string values (list items included, rare: unnamed Data): the ASCII ones
+    NUL-joined, and the others apart."""
     values = fields.values()
-    text = "\0".join([value for value in values if type(value) is str])
-    if any(map(_SEQUENCES.__contains__, map(type, values))):
-        items = [
+    strings = [value for value in values if type(value) is str]
+    if len(strings) != len(values) and any(map(_SEQUENCES.__contains__, map(type, values))):
+        strings += [
             item
             for value in values
             if isinstance(value, list | tuple)
             for item in value
             if isinstance(item, str)
         ]
-        text = "\0".join([text, *items])
-    return text
+    text = "\0".join(strings)
+    if text.isascii():
+        return text, ()
+    plain = list(map(str.isascii, strings))
+    return "\0".join(compress(strings, plain)), tuple(filterfalse(str.isascii, strings))
 
 
 def _number_bits(table: dict[int | float, int], value: FieldValue) -> int:
