@@ -20,6 +20,7 @@ The log source is taken from the System channel and provider before data can sha
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rathunt.errors import InputError
@@ -103,6 +104,71 @@ def _finish(
 
 
 def _system_fields(
+    system: dict[str, Any], fields: dict[str, FieldValue]
+) -> tuple[str | None, str | None, Any]:
+    try:
+        return _plain_system_fields(system, fields)
+    except (KeyError, TypeError, ValueError, _Unusual):
+        fields.clear()
+        return _any_system_fields(system, fields)
+
+
+class _Unusual(Exception):
+    """A System element off the shape the `evtx` parser writes: the general path reads it."""
+
+
+def _plain_system_fields(
+    system: dict[str, Any], fields: dict[str, FieldValue]
+) -> tuple[str | None, str | None, Any]:
+    """The System element as the `evtx` parser writes it (ints as ints, attributes under
+    `#attributes`, a six-digit UTC time): most records, read without the general path's
+    checks. Anything else raises, and the general path starts over."""
+    event_id, version, level = system["EventID"], system["Version"], system["Level"]
+    task, opcode, record_id = system["Task"], system["Opcode"], system["EventRecordID"]
+    channel, computer = system["Channel"], system["Computer"]
+    provider = system["Provider"]["#attributes"]["Name"]
+    stamp = system["TimeCreated"]["#attributes"]["SystemTime"]
+    execution = system["Execution"]["#attributes"]
+    process, thread = execution["ProcessID"], execution["ThreadID"]
+    if not (
+        type(event_id) is int
+        and type(version) is int
+        and type(level) is int
+        and type(task) is int
+        and type(opcode) is int
+        and type(record_id) is int
+        and type(process) is int
+        and type(thread) is int
+        and type(channel) is str
+        and type(provider) is str
+        and type(stamp) is str
+        and len(stamp) == 27
+        and stamp[19] == "."
+        and stamp[26] == "Z"
+    ):
+        raise _Unusual
+    moment = datetime.fromisoformat(stamp)
+    fields["EventID"] = event_id
+    fields["Version"] = version
+    fields["Level"] = level
+    fields["Task"] = task
+    fields["Opcode"] = opcode
+    if "Keywords" in system:
+        fields["Keywords"] = system["Keywords"]
+    fields["TimeCreated"] = stamp
+    fields["EventRecordID"] = record_id
+    fields["Channel"] = channel
+    fields["Computer"] = computer
+    fields["Provider_Name"] = provider
+    fields["ProcessID"] = process
+    fields["ThreadID"] = thread
+    user = _attribute(system.get("Security"), "UserID")
+    if user is not None:
+        fields["Security_UserID"] = user
+    return channel, provider, moment
+
+
+def _any_system_fields(
     system: dict[str, Any], fields: dict[str, FieldValue]
 ) -> tuple[str | None, str | None, Any]:
     get = system.get
