@@ -253,11 +253,25 @@ class RegexTest(ValueTest):
             ) from error
 
 
+# Characters found in nearly every path or command line: alone, no use as a needle.
+_COMMON_CHARACTERS = frozenset(" \\/.-_:,;'\"=()[]%") | frozenset(
+    "abcdefghijklmnopqrstuvwxyz0123456789"
+)
+
+
+def _rare(needles: tuple[str, ...] | None) -> bool:
+    return bool(needles) and all(
+        len(needle) >= 2 or needle not in _COMMON_CHARACTERS for needle in needles or ()
+    )
+
+
 def compile_regex(source: str, flags: str) -> tuple[RegexTest, str | None]:
     """Compile with the linear-time engine; else Python's, bounded, and say why."""
     prefix = f"(?{flags})" if flags else ""
-    needles = regex_needles(source, flags)
     guard = regex_needles(source, flags, shortest=1)
+    # A regex with no literal of 3+ characters would be evaluated on every event; a shorter
+    # literal that is rare in telemetry (a backtick, `${`, `-f`) still narrows it.
+    needles = regex_needles(source, flags) or (guard if _rare(guard) else None)
     try:
         pattern = re2.compile(prefix + source, options=_RE2_OPTIONS)
         return RegexTest(source, pattern, False, needles, guard), None
