@@ -252,3 +252,47 @@ def test_hunting_a_whole_simulation_folder_skips_nothing(tmp_path: Path) -> None
     # labels.jsonl and the two simulation.json manifests are not telemetry.
     assert (result.counts.files_failed, result.counts.records_skipped) == (0, 0)
     assert result.counts.files_ignored == 3
+
+
+def _scripted_hunt(tmp_path: Path, body: str) -> str:
+    """Run a script calling `hunt` on an input of two chunks (513 files); its stderr."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    data.mkdir()
+    line = DEFAULT.read_text().splitlines()[0]
+    for n in range(513):
+        (data / f"{n:03}.jsonl").write_text(line + "\n")
+    script = tmp_path / "script.py"
+    script.write_text(
+        "from rathunt.hunt import HuntOptions, hunt\n" + body.replace("DATA", repr(str(data)))
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "records 513" in done.stdout
+    return done.stderr
+
+
+def test_script_without_a_main_guard_runs_in_one_process_and_says_why(tmp_path: Path) -> None:
+    """Workers import the main script; unguarded, each would run the hunt again and the pool
+    would restart them for ever. The hunt sees that and runs in this process instead."""
+    stderr = _scripted_hunt(
+        tmp_path,
+        "result = hunt([DATA], HuntOptions(packs=['njrat']))\n"
+        "print('records', result.counts.records_read)\n",
+    )
+    assert 'put the call under `if __name__ == "__main__":`' in stderr
+    assert "bootstrapping phase" not in stderr
+
+
+def test_script_with_a_main_guard_uses_workers(tmp_path: Path) -> None:
+    stderr = _scripted_hunt(
+        tmp_path,
+        "if __name__ == '__main__':\n"
+        "    result = hunt([DATA], HuntOptions(packs=['njrat']))\n"
+        "    print('records', result.counts.records_read)\n",
+    )
+    assert "runs in one process" not in stderr

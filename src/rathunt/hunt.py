@@ -8,6 +8,7 @@ repeats of a rule on a host folded, and handed to correlation and incident build
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,6 +28,7 @@ from rathunt.scan import (
     chunk,
     open_baseline,
     scan_all,
+    unguarded_main,
     warm_workers,
     worker_count,
 )
@@ -164,6 +166,15 @@ def hunt(
     network_files, files = _split_network(files)
     chunks = chunk(files)
     workers = worker_count(options.workers, len(chunks))
+    if workers > 1 and unguarded_main():
+        log.warning(
+            "hunt runs in one process: it was called from the top level of the script %s, "
+            "which each worker process would run again; put the call under "
+            '`if __name__ == "__main__":` to use %d workers, or pass workers=1',
+            sys.modules["__main__"].__file__,
+            workers,
+        )
+        workers = 1
     if workers > 1:
         warm_workers()  # the server imports rathunt while the rules load and compile
 

@@ -10,14 +10,17 @@ read counts, evaluation problems and the address book of its hosts.
 
 from __future__ import annotations
 
+import ast
 import gc
 import multiprocessing
 import os
 import pickle
+import sys
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from rathunt.collector import collector_paused
@@ -95,6 +98,44 @@ def worker_count(asked: int, chunks: int) -> int:
     core and one per chunk; 1 means this process alone."""
     cores = os.cpu_count() or 1
     return max(1, min(asked if asked > 0 else cores, cores, chunks))
+
+
+def unguarded_main() -> bool:
+    """True when this call comes from the top level of a script run as `__main__` outside an
+    `if __name__ == "__main__":` block. Each worker imports the main script: it would run the
+    call again, fail to start processes of its own, and the pool would restart it forever."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or not path:
+        return False  # an interactive session or `python -c`: workers import nothing
+    frame: FrameType | None = sys._getframe()
+    outer = None
+    while frame is not None:
+        if frame.f_code.co_name == "<module>" and frame.f_globals is vars(main):
+            outer = frame
+        frame = frame.f_back
+    if outer is None:
+        return False
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return False
+    line = outer.f_lineno
+    return not any(
+        isinstance(node, ast.If)
+        and _is_main_test(node.test)
+        and node.lineno <= line <= (node.end_lineno or node.lineno)
+        for node in ast.walk(tree)
+    )
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    sides = [test.left, *test.comparators]
+    names = [side.id for side in sides if isinstance(side, ast.Name)]
+    texts = [side.value for side in sides if isinstance(side, ast.Constant)]
+    return isinstance(test.ops[0], ast.Eq) and names == ["__name__"] and texts == ["__main__"]
 
 
 def warm_workers() -> None:

@@ -121,3 +121,30 @@ def test_regex_guard_never_rejects_a_match() -> None:
         rule = rule_from_yaml(f"    s:\n        CommandLine|re: '{pattern}'\n    condition: s")
         event = sysmon_process(CommandLine=text)
         assert matches(rule, event) is expected, (pattern, text)
+
+
+def test_posix_classes_in_a_regex_match_as_re2_reads_them() -> None:
+    """`[[:digit:]]` is a class to RE2 but a set and a literal `]` to Python's parser, which
+    the needles are read with: no needle may be taken from such a pattern."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pySigma checks the regex with Python's parser
+        digit = rule_from_yaml("    s:\n        CommandLine|re: 'x[[:digit:]]yz'\n    condition: s")
+        space = rule_from_yaml(
+            "    s:\n        CommandLine|re: 'ab[[:space:]]cd'\n    condition: s"
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # compiling must not print Python's parser notes
+        Engine([digit, space])
+    assert matches(digit, sysmon_process(CommandLine="run x1yz now"))
+    assert not matches(digit, sysmon_process(CommandLine="run xayz now"))
+    assert matches(space, sysmon_process(CommandLine="ab cd"))
+
+
+def test_keyword_found_in_a_str_subclass_value() -> None:
+    class Text(str):
+        pass
+
+    rule = rule_from_yaml("    keywords:\n        - 'mimikatz'\n    condition: keywords")
+    assert matches(rule, sysmon_process(Description=Text("Invoke-Mimikatz")))

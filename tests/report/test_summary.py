@@ -11,7 +11,7 @@ from rathunt.model import Finding, Incident, RunCounts
 from rathunt.report import render_summary
 
 EXPECTED = """\
-rathunt: 1 incident, 3 findings (5 events) on 1 host from 3 rules
+rathunt: 1 incident, 3 findings (5 events) on 1 host; 3 rules fired
 events from 2026-03-14T09:26:53Z to 2026-03-14T09:26:58Z
 
 Incidents
@@ -82,7 +82,9 @@ def test_without_incidents_or_findings_only_counts_show() -> None:
     console = plain_console()
     render_summary(console, [], [], RunCounts(files=1, records_read=40))
     text = rendered(console)
-    assert text.startswith("rathunt: 0 incidents, 0 findings (0 events) on 0 hosts from 0 rules\n")
+    assert text.startswith(
+        "rathunt: 0 incidents, 0 findings (0 events) on 0 hosts; 0 rules fired\n"
+    )
     assert "Incidents" not in text and "By host" not in text
     assert "input: 1 file (0 failed), 40 records read, 0 skipped, 0 duplicates" in text
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import warnings
 from typing import Any
 
 # The standard library's regex parser (private, so not in the type stubs): used to read the
@@ -31,9 +32,15 @@ _IGNORECASE = re.IGNORECASE
 def regex_needles(source: str, flags: str, shortest: int = MIN_NEEDLE) -> tuple[str, ...] | None:
     """Case-folded literals (of `shortest` characters or more) one of which occurs in every
     match, or None if none is known."""
+    if "[:" in source:
+        # POSIX classes (`[[:digit:]]`) mean one thing to RE2 and another to Python's
+        # parser (a set, then a literal `]`): no needle is safe to take from them.
+        return None
     py_flags = re.IGNORECASE if "i" in flags else 0
     try:
-        parsed = sre_parser.parse(source, py_flags)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Python's own notes on its syntax, not RE2's
+            parsed = sre_parser.parse(source, py_flags)
     except (re.error, RecursionError, OverflowError, ValueError):
         return None
     ignorecase = bool(parsed.state.flags & _IGNORECASE) or _scan_flags(list(parsed))

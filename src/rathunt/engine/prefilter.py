@@ -200,7 +200,8 @@ class Needles:
         return bits
 
 
-_SEQUENCES = frozenset({list, tuple})
+# Value types an event's fields hold when they hold no list (or an odd subclass of str).
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _keyword_parts(fields: Fields) -> tuple[str, tuple[str, ...]]:
@@ -208,7 +209,8 @@ def _keyword_parts(fields: Fields) -> tuple[str, tuple[str, ...]]:
     NUL-joined, and the others apart."""
     values = fields.values()
     strings = [value for value in values if type(value) is str]
-    if len(strings) != len(values) and any(map(_SEQUENCES.__contains__, map(type, values))):
+    if len(strings) != len(values) and not _SCALARS.issuperset(map(type, values)):
+        strings = [value for value in values if isinstance(value, str)]
         strings += [
             item
             for value in values

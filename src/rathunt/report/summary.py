@@ -68,8 +68,9 @@ def render_summary(
 def _headline(seen: Digest, incidents: Sequence[Incident]) -> Text:
     line = Text("rathunt: ", style="bold")
     line.append(f"{_plural(len(incidents), 'incident')}, {_plural(seen.findings, 'finding')} ")
-    line.append(f"({_plural(seen.events, 'event')}) on {_plural(len(seen.hosts), 'host')} ")
-    line.append(f"from {_plural(len(seen.rules), 'rule')}")
+    line.append(f"({_plural(seen.events, 'event')}) on {_plural(len(seen.hosts), 'host')}; ")
+    fired = len(seen.rules)
+    line.append(f"{_plural(fired, 'rule')} fired")
     if seen.first is not None:
         line.append(f"\nevents from {_short_time(seen.first)} to {_short_time(seen.last)}")
     return line
