@@ -7,7 +7,7 @@ repeats). Stages hand these to each other and reach into nothing else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,11 @@ class Provenance:
     path: str
     record: int
     kind: str  # "evtx" | "jsonl-line" | "json-index" | "xml-index" | ...
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled by constructor arguments: the dataclass default reads fields() for every
+        # object, which made unpickling a worker's matches cost more than sending them.
+        return (Provenance, (self.path, self.record, self.kind))
 
     def __str__(self) -> str:
         label = {
@@ -56,6 +61,9 @@ class LogSource:
     service: str | None = None
     categories: tuple[str, ...] = ()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (LogSource, (self.product, self.service, self.categories))
+
     def name(self) -> str:
         """The most specific name for display: first category, else service, else product."""
         if self.categories:
@@ -76,6 +84,9 @@ class Event:
     logsource: LogSource
     provenance: Provenance
     time: datetime | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Event, (self.fields, self.logsource, self.provenance, self.time))
 
     @property
     def computer(self) -> str | None:
@@ -143,6 +154,12 @@ class Finding:
     pack: str | None = None
     count: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Finding, tuple(getattr(self, name) for name in _FINDING_FIELDS))
+
+
+_FINDING_FIELDS = tuple(item.name for item in fields(Finding))
 
 
 @dataclass(slots=True)

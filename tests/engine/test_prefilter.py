@@ -148,3 +148,14 @@ def test_keyword_found_in_a_str_subclass_value() -> None:
 
     rule = rule_from_yaml("    keywords:\n        - 'mimikatz'\n    condition: keywords")
     assert matches(rule, sysmon_process(Description=Text("Invoke-Mimikatz")))
+
+
+def test_keyword_with_no_ascii_needle_is_still_found() -> None:
+    rule = rule_from_yaml("    keywords:\n        - 'Привет'\n    condition: keywords")
+    engine = Engine([rule])
+    events = [
+        sysmon_process(EventRecordID=1, Description="plain ascii text"),
+        sysmon_process(EventRecordID=2, Description="ПРИВЕТ, мир"),
+    ]
+    assert [m.event.record_id for m in engine.match(events)] == [2]
+    assert [m.event.record_id for m in engine.match_reference(events)] == [2]
