@@ -105,7 +105,7 @@ def _format_of(output: Path | None, given: str | None) -> str:
     default=0,
     show_default=True,
     help="Processes for reading and matching: 0 for one per core, 1 for this process alone. "
-    "At most one per core and one per 32 MB chunk of input are used.",
+    "At most one per core and one per chunk of input (32 MB or 512 files) are used.",
 )
 @click.option("--top", type=int, default=10, show_default=True, help="Rows per summary table.")
 @click.option("-q", "--quiet", "quiet_here", is_flag=True, help="No summary and no progress bar.")
