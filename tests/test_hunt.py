@@ -296,3 +296,40 @@ def test_script_with_a_main_guard_uses_workers(tmp_path: Path) -> None:
         "    print('records', result.counts.records_read)\n",
     )
     assert "runs in one process" not in stderr
+
+
+def test_ctrl_c_to_the_whole_process_group_stops_a_hunt_with_workers(tmp_path: Path) -> None:
+    """Ctrl-C reaches the workers too; they must leave it to the parent, which stops them.
+    (A worker that died of it mid-chunk used to leave the parent waiting for ever.)"""
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    data.mkdir()
+    line = DEFAULT.read_text().splitlines()[0]
+    for n in range(4 * 513):
+        (data / f"{n:04}.jsonl").write_text(line + "\n")
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import os, signal, sys\n"
+        "from rathunt.hunt import HuntOptions, hunt\n"
+        "def progress(records):\n"
+        "    os.killpg(os.getpgrp(), signal.SIGINT)  # as a terminal's Ctrl-C does\n"
+        "if __name__ == '__main__':\n"
+        "    try:\n"
+        f"        hunt([{str(data)!r}], HuntOptions(packs=['njrat'], progress=progress))\n"
+        "    except KeyboardInterrupt:\n"
+        "        print('interrupted')\n"
+        "        sys.exit(130)\n"
+        "    print('finished')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        start_new_session=True,
+    )
+    assert (done.returncode, done.stdout.strip()) == (130, "interrupted"), done.stderr[-2000:]
+    assert "Traceback" not in done.stderr

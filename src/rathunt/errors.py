@@ -11,7 +11,8 @@ them into one-line messages and exit codes.
     ├── RuleError           a rule that cannot be loaded or compiled (file, rule id, line)
     │   └── UnsupportedFeatureError
     ├── ConfigError         a bad option, config file or placeholder definition
-    └── ConversionError     a rule a backend cannot express (rule, target, feature)
+    ├── ConversionError     a rule a backend cannot express (rule, target, feature)
+    └── WorkerError         a worker process that stopped before finishing its files
 """
 
 from __future__ import annotations
@@ -91,3 +92,7 @@ class ConfigError(RathuntError):
 
 class ConversionError(RathuntError):
     """A rule that a conversion backend cannot express."""
+
+
+class WorkerError(RathuntError):
+    """A worker process ended before it finished its files (killed, or out of memory)."""

@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import ast
 import gc
+import logging
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 from array import array
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from logging.handlers import QueueHandler, QueueListener
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from rathunt.collector import collector_paused
-from rathunt.errors import RathuntError
+from rathunt.errors import RathuntError, WorkerError
 from rathunt.model import Event, Finding
 
 Source = tuple[str, bool]  # a path, and whether a directory walk found it
@@ -179,8 +184,39 @@ def scan_all(
     context = _context()
     lean = {**state, "engine": state["engine"].for_workers()}
     payload = pickle.dumps(lean, protocol=pickle.HIGHEST_PROTOCOL)
-    with context.Pool(workers, initializer=_init_worker, initargs=(payload,)) as pool:
-        yield from pool.imap(_scan_chunk_whole, chunks, chunksize=1)
+    # Workers log through a queue into this process's handlers: one format, and `-v` shows
+    # their files too.
+    logs = context.Queue()
+    listener = QueueListener(logs, _Relay())
+    listener.start()
+    level = logging.getLogger().getEffectiveLevel()
+    # An executor, not a Pool: a worker that dies (killed, out of memory) breaks it with an
+    # error, where a Pool would start another and wait for the lost chunk for ever.
+    try:
+        executor = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_worker, initargs=(payload, logs, level)
+        )
+    except BaseException:
+        listener.stop()
+        raise
+    try:
+        yield from executor.map(_scan_chunk_whole, chunks)
+    except (BrokenProcessPool, BrokenPipeError, EOFError, ConnectionResetError) as error:
+        # A worker, or the server that starts them, went away mid-run.
+        raise WorkerError(
+            "a worker process stopped before finishing its files (killed, or out of memory)",
+            hint="rerun with --workers 1 to see which file it was on",
+        ) from error
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        listener.stop()
+
+
+class _Relay(logging.Handler):
+    """Hands a worker's log record to this process's logger of the same name."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger(record.name).handle(record)
 
 
 def chunk(sources: list[Source]) -> list[list[Source]]:
@@ -277,7 +313,16 @@ def batched(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
         yield batch
 
 
-def _init_worker(state: dict[str, Any] | bytes) -> None:
+def _init_worker(
+    state: dict[str, Any] | bytes, logs: Any = None, level: int = logging.WARNING
+) -> None:
+    if logs is not None:  # a worker process: its records go to the parent, Ctrl-C too
+        # Ctrl-C reaches every process of the group; only the parent acts on it (and stops
+        # the workers), or a worker would die mid-chunk.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        root = logging.getLogger()
+        root.handlers = [QueueHandler(logs)]
+        root.setLevel(level)
     if isinstance(state, bytes):
         with collector_paused():
             state = pickle.loads(state)

@@ -347,3 +347,12 @@ def test_gzip_corrupt_from_the_start(tmp_path: Path) -> None:
     count, stats = _read(path)
     assert count == 0 and stats.files_failed == 1
     assert "gzip data is corrupt" in str(stats.problems[0])
+
+
+def test_packet_capture_given_to_the_event_reader_names_the_network_extra(tmp_path: Path) -> None:
+    capture = tmp_path / "c.pcap"
+    capture.write_bytes(b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00" + bytes(16))
+    stats = ReadStats()
+    assert list(read_file(capture, stats)) == []
+    assert stats.files_failed == 1
+    assert "install the network extra" in str(stats.problems[0])

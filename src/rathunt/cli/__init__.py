@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import signal
 import sys
 from typing import Any
 
@@ -31,6 +32,18 @@ EXIT_USAGE = 2
 EXIT_NOTHING = 3
 EXIT_INTERNAL = 4
 EXIT_PIPE = 141
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT)
+EXIT_TERMINATED = 143  # SIGTERM
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is so that open work (workers, files) is closed.
+    A BaseException, as KeyboardInterrupt is, so no `except Exception` swallows it."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise _Terminated
+
 
 # Modules under rathunt.cli that each define a click command or group named `command`.
 COMMAND_MODULES = ("hunt", "rules", "simulate", "validate", "baseline", "network")
@@ -67,7 +80,10 @@ class _Group(click.Group):
             sys.exit(EXIT_PIPE)
         except KeyboardInterrupt:
             click.echo("rathunt: interrupted", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
+        except _Terminated:
+            click.echo("rathunt: terminated", err=True)
+            sys.exit(EXIT_TERMINATED)
         except Exception as err:  # a bug: say so plainly, keep the traceback for --debug
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -97,6 +113,7 @@ def main(ctx: click.Context, debug: bool, verbose: bool, quiet: bool) -> None:
     ctx.obj["debug"] = debug
     ctx.obj["quiet"] = quiet
     _setup_logging(debug, verbose, quiet)
+    signal.signal(signal.SIGTERM, _terminate)
 
 
 def _register() -> None:

@@ -32,6 +32,19 @@ _BOMS = (
 )
 
 
+# pcap (both byte orders, micro- and nanosecond) and pcapng: read by rathunt.network, when
+# that extra is installed, and never reaching this module then.
+_CAPTURE_MAGIC = frozenset(
+    {
+        b"\xd4\xc3\xb2\xa1",
+        b"\xa1\xb2\xc3\xd4",
+        b"\x4d\x3c\xb2\xa1",
+        b"\xa1\xb2\x3c\x4d",
+        b"\x0a\x0d\x0d\x0a",
+    }
+)
+
+
 def detect_format(path: str) -> str:
     """The format of a file: `evtx`, `json`, `jsonl` or `xml`, with `.gz` when compressed.
 
@@ -77,11 +90,14 @@ def format_of(path: str, head: bytes) -> str:
         return "xml"
     if first == "{":
         return "jsonl" if _first_line_is_object(text) else "json"
+    capture = head[:4] in _CAPTURE_MAGIC
     raise UnknownFormatError(
         f"content is not EVTX, JSON, JSON Lines or event XML (starts with {head[:16]!r})",
         path=path,
         where="byte offset 0",
-        hint="rathunt reads .evtx files and their JSON or XML exports",
+        hint="a packet capture: install the network extra (pip install 'rathunt[network]')"
+        if capture
+        else "rathunt reads .evtx files and their JSON or XML exports",
     )
 
 
