@@ -333,3 +333,13 @@ def test_ctrl_c_to_the_whole_process_group_stops_a_hunt_with_workers(tmp_path: P
     )
     assert (done.returncode, done.stdout.strip()) == (130, "interrupted"), done.stderr[-2000:]
     assert "Traceback" not in done.stderr
+
+
+def test_hunt_with_no_loadable_rule_stops_before_reading(tmp_path: Path) -> None:
+    shutil.copy(DEFAULT, tmp_path / "a.jsonl")
+    result = CliRunner().invoke(
+        main, ["hunt", str(tmp_path), "--rules", str(tmp_path / "missing"), "-q"]
+    )
+    assert result.exit_code == 3
+    assert "no rule could be loaded" in result.output
+    assert "missing: no such file or directory" in result.output

@@ -179,6 +179,13 @@ def hunt(
         warm_workers()  # the server imports rathunt while the rules load and compile
 
     ruleset = ruleset if ruleset is not None else load_hunt_rules(options)
+    if not ruleset.rules and ruleset.problems:
+        # Reading every file with no rule to run would only waste the user's time.
+        more = len(ruleset.problems) - 1
+        raise ConfigError(
+            f"no rule could be loaded: {ruleset.problems[0]}"
+            + (f" (and {more} more problems)" if more else "")
+        )
     placeholders = _load_placeholders(options.placeholders)
     engine = Engine(ruleset.rules, placeholders=placeholders)
     correlator = correlator_for(ruleset.rules, options.correlation_lateness)
