@@ -181,10 +181,10 @@ def _run(paths: tuple[Path, ...], options: HuntOptions, quiet: bool) -> HuntResu
         console=Console(stderr=True),
         transient=True,
     ) as progress:
-        task = progress.add_task("reading", total=None)
+        task = progress.add_task("loading rules and listing files", total=None)
 
         def advance(records: int) -> None:
-            progress.update(task, description=f"{records:,} records")
+            progress.update(task, description=f"{records:,} records read and matched")
 
         options.progress = advance
         return hunt(list(paths), options)
