@@ -162,7 +162,7 @@ class Engine:
         copy._by_source = {}
         copy._rules = [
             _Compiled(
-                RuleRef(_rule_id(c.rule), c.rule.path),
+                RuleRef(c.rule.id, c.rule.path),
                 c.index,
                 c.tree,
                 c.fields,
@@ -214,7 +214,7 @@ class Engine:
         problem = RuleError(
             f"evaluation failed on {event.provenance}: {type(error).__name__}: {error}",
             path=rule.path,
-            rule_id=_rule_id(rule),
+            rule_id=rule.id,
             hint="the event was treated as not matching; please report the record",
         )
         self.stats.problems.append(problem)
@@ -251,9 +251,6 @@ def _rule_of(compiled: _Compiled) -> Rule:
         raise TypeError("a worker's copy of the engine matches by index only (match_indexed)")
     return compiled.rule
 
-
-def _rule_id(rule: Rule | RuleRef) -> str:
-    return rule.id
 
 
 def _applies(compiled: _Compiled, logsource: LogSource) -> bool:
