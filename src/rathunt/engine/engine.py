@@ -252,7 +252,6 @@ def _rule_of(compiled: _Compiled) -> Rule:
     return compiled.rule
 
 
-
 def _applies(compiled: _Compiled, logsource: LogSource) -> bool:
     """Each log source attribute the rule gives must match the event's."""
     if compiled.product is not None and compiled.product != _lower(logsource.product):
