@@ -52,6 +52,10 @@ def test_bad_rules_are_reported_with_file_and_place_and_the_rest_loads(tmp_path:
     assert "invalid YAML" in messages["bad_yaml.yml"]
     assert "empty file" in messages["empty.yml"]
     assert "endswithh" in messages["bad_modifier.yml"]
+    written = (tmp_path / "bad_modifier.yml").read_text(encoding="utf-8")
+    modifier_line = next(n for n, text in enumerate(written.splitlines(), 1) if "endswithh" in text)
+    # Placed at the modifier itself, not at the rule's id.
+    assert f"line {modifier_line}, rule " in messages["bad_modifier.yml"]
     assert "6f1c2a4e-8b1d-4c7e-9d3a-2b5e7f9a1c02" in messages["bad_modifier.yml"]
     assert "no such file" in messages["missing.yml"]
 

@@ -9,6 +9,7 @@ base rules, across all files given together.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -225,13 +226,18 @@ def _load_file(
 
 def _rule_error(error: SigmaError, path: Path, item: object, text: str) -> RuleError:
     rule_id = str(getattr(item, "id", "") or "") or None
-    where = None
-    if rule_id:
-        line = _line_of(text, rule_id)
-        where = f"line {line}, rule {rule_id}" if line else f"rule {rule_id}"
     message = (
         str(getattr(error, "args", [error])[0]) if getattr(error, "args", None) else str(error)
     )
+    where = None
+    if rule_id:
+        start = _line_of(text, rule_id)
+        # The line the message's quoted name stands on (an unknown modifier, a selection),
+        # looked for from the rule's own id on, as a file may hold several rules.
+        named = _QUOTED.search(message)
+        line = _line_of(text, named.group(1), after=start or 0) if named else None
+        line = line or start
+        where = f"line {line}, rule {rule_id}" if line else f"rule {rule_id}"
     return RuleError(
         message,
         path=str(path),
@@ -241,11 +247,15 @@ def _rule_error(error: SigmaError, path: Path, item: object, text: str) -> RuleE
     )
 
 
-def _line_of(text: str, needle: str) -> int | None:
+def _line_of(text: str, needle: str, after: int = 0) -> int | None:
+    """The 1-based number of the first line from line `after` on that holds `needle`."""
     for number, line in enumerate(text.splitlines(), 1):
-        if needle in line:
+        if number >= after and needle in line:
             return number
     return None
+
+
+_QUOTED = re.compile(r"'([^'\n]{2,80})'")
 
 
 def _apply_filters(
